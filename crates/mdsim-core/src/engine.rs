@@ -1,0 +1,147 @@
+//! The engine: a system, its force field and neighbour list, and the integrators that move it.
+
+use crate::forces::{pair_forces, EnergyVirial, ForceWorkspace};
+use crate::neighbor::NeighborList;
+use crate::pair::{LjKernel, PairPotential};
+use crate::system::System;
+use crate::thermostat::NoseHooverChain;
+use crate::units::EV_TO_AMU_A2_PS2;
+
+/// Everything that produces forces. Coulomb (Ewald) joins here.
+#[derive(Clone, Debug)]
+pub struct ForceField {
+    pub pair: PairPotential,
+    lj: LjKernel,
+}
+
+/// Why a force field cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ForceFieldError {
+    #[error("only Lennard-Jones pair terms are supported so far")]
+    UnsupportedTerms,
+}
+
+impl ForceField {
+    pub fn new(pair: PairPotential) -> Result<Self, ForceFieldError> {
+        let lj = LjKernel::from_potential(&pair).ok_or(ForceFieldError::UnsupportedTerms)?;
+        Ok(Self { pair, lj })
+    }
+
+    /// The longest interaction range, Å.
+    pub fn cutoff(&self) -> f64 {
+        self.pair.max_cutoff()
+    }
+}
+
+/// Energy terms of the current configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Energies {
+    pub pair: EnergyVirial,
+}
+
+impl Energies {
+    /// Potential energy, eV.
+    pub fn potential(&self) -> f64 {
+        self.pair.energy
+    }
+
+    /// Configurational virial Σ r_a f_b (eV), order xx, yy, zz, xy, xz, yz.
+    pub fn virial(&self) -> [f64; 6] {
+        self.pair.virial
+    }
+}
+
+pub struct Engine {
+    pub system: System,
+    pub force_field: ForceField,
+    nlist: NeighborList,
+    workspace: ForceWorkspace,
+    energies: Energies,
+}
+
+impl Engine {
+    /// Sets up the engine and computes the initial forces.
+    pub fn new(system: System, force_field: ForceField, skin: f64) -> Self {
+        let nlist = NeighborList::new(force_field.cutoff(), skin);
+        let mut engine = Self {
+            system,
+            force_field,
+            nlist,
+            workspace: ForceWorkspace::default(),
+            energies: Energies::default(),
+        };
+        engine.compute_forces();
+        engine
+    }
+
+    pub fn energies(&self) -> &Energies {
+        &self.energies
+    }
+
+    pub fn neighbor_list(&self) -> &NeighborList {
+        &self.nlist
+    }
+
+    /// Recomputes forces and energies, rebuilding the neighbour list (and wrapping atoms back
+    /// into the cell) when an atom has moved more than half the skin.
+    pub fn compute_forces(&mut self) {
+        if self.nlist.needs_rebuild(&self.system.positions) {
+            self.system.wrap_positions();
+            self.nlist.build(&self.system.cell, &self.system.positions);
+        }
+        let s = &mut self.system;
+        s.forces.iter_mut().for_each(|f| *f = [0.0; 3]);
+        self.energies.pair = pair_forces(
+            &self.force_field.lj,
+            &self.nlist,
+            &s.positions,
+            &s.types,
+            &mut s.forces,
+            &mut self.workspace,
+        );
+    }
+
+    /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).
+    pub fn pressure_tensor(&self) -> [f64; 6] {
+        let kin = self.system.kinetic_tensor();
+        let vir = self.energies.virial();
+        let v = self.system.cell.volume();
+        std::array::from_fn(|k| (kin[k] + vir[k]) / v)
+    }
+
+    /// Scalar pressure in eV/Å³.
+    pub fn pressure(&self) -> f64 {
+        let p = self.pressure_tensor();
+        (p[0] + p[1] + p[2]) / 3.0
+    }
+
+    /// One velocity-Verlet step of length `dt` (ps), NVE, or NVT with a Nosé–Hoover chain
+    /// applied for half a step before and after.
+    pub fn step(&mut self, dt: f64, mut thermostat: Option<&mut NoseHooverChain>) {
+        if let Some(nh) = thermostat.as_deref_mut() {
+            nh.half_step(&mut self.system, dt);
+        }
+        self.kick(0.5 * dt);
+        for (x, v) in self.system.positions.iter_mut().zip(&self.system.velocities) {
+            x[0] += dt * v[0];
+            x[1] += dt * v[1];
+            x[2] += dt * v[2];
+        }
+        self.compute_forces();
+        self.kick(0.5 * dt);
+        if let Some(nh) = thermostat {
+            nh.half_step(&mut self.system, dt);
+        }
+    }
+
+    /// v += (F/m) Δt.
+    fn kick(&mut self, dt: f64) {
+        let s = &mut self.system;
+        for ((v, f), &m) in s.velocities.iter_mut().zip(&s.forces).zip(&s.masses) {
+            let c = dt * EV_TO_AMU_A2_PS2 / m;
+            v[0] += c * f[0];
+            v[1] += c * f[1];
+            v[2] += c * f[2];
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! mdsim-core: the simulation engine — units, periodic cell, system state, neighbour lists,
+//! pair potentials, deterministic parallel forces, integrators and thermostats.
+
+pub mod cell;
+pub mod engine;
+pub mod forces;
+pub mod neighbor;
+pub mod pair;
+pub mod system;
+pub mod thermostat;
+pub mod units;
+pub mod velocities;
+
+pub use cell::Cell;
+pub use engine::{Energies, Engine, ForceField};
+pub use pair::{PairPotential, PairSpec, PairTerm};
+pub use system::{Species, System};
+pub use thermostat::NoseHooverChain;

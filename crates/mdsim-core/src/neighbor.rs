@@ -1,0 +1,334 @@
+//! Verlet neighbour lists built from cell (bin) lists, for any triclinic cell.
+//!
+//! Every pair within `cutoff + skin` is stored once (a half list) as (i, j, image): the
+//! displacement is `x[j] + shift[image] − x[i]` with a lattice translation from a small table.
+//! Storing the image makes the list exact for every cell shape and for boxes where an atom
+//! sees several images of another (no minimum-image convention in the force loop).
+//! Atoms are split into fixed-size chunks whose size does not depend on the thread count;
+//! chunks are built and evaluated independently, so results are bitwise identical for any
+//! number of threads (DESIGN.md §9).
+
+use crate::cell::Cell;
+use rayon::prelude::*;
+
+/// Atoms per chunk. Fixed so that results never depend on the number of threads.
+pub const CHUNK_ATOMS: usize = 256;
+
+/// The stored pairs whose first atom `i` lies in `start..end`.
+#[derive(Clone, Debug, Default)]
+pub struct Chunk {
+    pub start: usize,
+    pub end: usize,
+    /// Pairs of atom `start + k` are `offsets[k]..offsets[k + 1]`.
+    pub offsets: Vec<u32>,
+    pub neighbors: Vec<u32>,
+    /// Index into [`NeighborList::shifts`] per pair.
+    pub images: Vec<u16>,
+    /// One past the largest atom index the chunk touches (its force buffer spans start..j_end).
+    pub j_end: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct NeighborList {
+    cutoff: f64,
+    skin: f64,
+    /// Cartesian lattice translations addressed by the pair image index.
+    shifts: Vec<[f64; 3]>,
+    chunks: Vec<Chunk>,
+    reference: Vec<[f64; 3]>,
+    builds: u64,
+}
+
+/// How the bins and their search stencil are laid out along one cell direction.
+#[derive(Clone, Copy, Debug)]
+struct BinAxis {
+    bins: i64,
+    /// Bins searched on either side.
+    reach: i64,
+    /// Largest lattice translation reached.
+    max_shift: i64,
+}
+
+impl BinAxis {
+    fn new(width: f64, r_list: f64) -> Self {
+        // Bins of about half the list radius: a smaller search volume than full-size bins.
+        let bins = ((2.0 * width / r_list).floor() as i64).clamp(1, 1 << 12);
+        let reach = ((r_list * bins as f64 / width).ceil() as i64).max(1);
+        let max_shift = (reach + bins - 1) / bins;
+        Self {
+            bins,
+            reach,
+            max_shift,
+        }
+    }
+}
+
+impl NeighborList {
+    /// A list for pairs within `cutoff`, built with margin `skin` (Å).
+    pub fn new(cutoff: f64, skin: f64) -> Self {
+        Self {
+            cutoff,
+            skin,
+            shifts: Vec::new(),
+            chunks: Vec::new(),
+            reference: Vec::new(),
+            builds: 0,
+        }
+    }
+
+    pub fn cutoff(&self) -> f64 {
+        self.cutoff
+    }
+
+    pub fn skin(&self) -> f64 {
+        self.skin
+    }
+
+    /// Radius within which pairs are stored.
+    pub fn list_radius(&self) -> f64 {
+        self.cutoff + self.skin
+    }
+
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    pub fn shifts(&self) -> &[[f64; 3]] {
+        &self.shifts
+    }
+
+    /// How many times the list has been built.
+    pub fn builds(&self) -> u64 {
+        self.builds
+    }
+
+    /// Number of stored pairs.
+    pub fn n_pairs(&self) -> usize {
+        self.chunks.iter().map(|c| c.neighbors.len()).sum()
+    }
+
+    /// True when some atom moved more than skin/2 since the last build (or the atom count
+    /// changed), so a pair outside the list may now be inside the cutoff.
+    pub fn needs_rebuild(&self, positions: &[[f64; 3]]) -> bool {
+        if self.reference.len() != positions.len() {
+            return true;
+        }
+        let limit = 0.25 * self.skin * self.skin;
+        positions.iter().zip(&self.reference).any(|(x, r)| {
+            let d = [x[0] - r[0], x[1] - r[1], x[2] - r[2]];
+            d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > limit
+        })
+    }
+
+    /// Builds the list for `positions`, which should be wrapped into `cell` (any drift out of
+    /// the cell is handled, but wrapped positions keep the bins balanced).
+    pub fn build(&mut self, cell: &Cell, positions: &[[f64; 3]]) {
+        let n = positions.len();
+        let r_list = self.list_radius();
+        let widths = cell.perpendicular_widths();
+        let axes = [0, 1, 2].map(|k| BinAxis::new(widths[k], r_list));
+
+        // Shift table over all lattice translations the stencil can reach.
+        let span = axes.map(|a| 2 * a.max_shift + 1);
+        self.shifts.clear();
+        for na in -axes[0].max_shift..=axes[0].max_shift {
+            for nb in -axes[1].max_shift..=axes[1].max_shift {
+                for nc in -axes[2].max_shift..=axes[2].max_shift {
+                    self.shifts
+                        .push(cell.translation([na as i32, nb as i32, nc as i32]));
+                }
+            }
+        }
+        assert!(self.shifts.len() <= u16::MAX as usize, "cell far too small for the cutoff");
+        let zero_image = (self.shifts.len() / 2) as u16;
+
+        // Bin the atoms: a counting sort keeps atoms of a bin in index order (deterministic).
+        let n_bins = (axes[0].bins * axes[1].bins * axes[2].bins) as usize;
+        let bin_of = |x: &[f64; 3]| -> [i64; 3] {
+            let s = cell.to_fractional(*x);
+            [0, 1, 2].map(|k| {
+                let b = (s[k].rem_euclid(1.0) * axes[k].bins as f64) as i64;
+                b.clamp(0, axes[k].bins - 1)
+            })
+        };
+        let flat = |b: [i64; 3]| ((b[0] * axes[1].bins + b[1]) * axes[2].bins + b[2]) as usize;
+        let atom_bins: Vec<[i64; 3]> = positions.iter().map(bin_of).collect();
+        let mut bin_start = vec![0u32; n_bins + 1];
+        for b in &atom_bins {
+            bin_start[flat(*b) + 1] += 1;
+        }
+        for k in 0..n_bins {
+            bin_start[k + 1] += bin_start[k];
+        }
+        let mut fill = bin_start.clone();
+        let mut bin_atoms = vec![0u32; n];
+        for (i, b) in atom_bins.iter().enumerate() {
+            let slot = &mut fill[flat(*b)];
+            bin_atoms[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+
+        let r2_list = r_list * r_list;
+        let shifts = &self.shifts;
+        let n_chunks = n.div_ceil(CHUNK_ATOMS);
+        self.chunks.resize_with(n_chunks, Chunk::default);
+        self.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| {
+            chunk.start = c * CHUNK_ATOMS;
+            chunk.end = (chunk.start + CHUNK_ATOMS).min(n);
+            chunk.offsets.clear();
+            chunk.neighbors.clear();
+            chunk.images.clear();
+            chunk.offsets.push(0);
+            let mut j_end = chunk.end;
+            for i in chunk.start..chunk.end {
+                let xi = positions[i];
+                let bi = atom_bins[i];
+                // Stencil: bin offsets with the lattice translation each wraps through.
+                for oa in -axes[0].reach..=axes[0].reach {
+                    let (ba, sa) = wrap_bin(bi[0] + oa, axes[0]);
+                    for ob in -axes[1].reach..=axes[1].reach {
+                        let (bb, sb) = wrap_bin(bi[1] + ob, axes[1]);
+                        for oc in -axes[2].reach..=axes[2].reach {
+                            let (bc, sc) = wrap_bin(bi[2] + oc, axes[2]);
+                            let image = (((sa + axes[0].max_shift) * span[1]
+                                + (sb + axes[1].max_shift))
+                                * span[2]
+                                + (sc + axes[2].max_shift))
+                                as u16;
+                            let t = shifts[image as usize];
+                            let b = flat([ba, bb, bc]);
+                            for &j in &bin_atoms[bin_start[b] as usize..bin_start[b + 1] as usize] {
+                                let j = j as usize;
+                                // Each pair once: (i, j, S) and (j, i, −S) are the same pair.
+                                if j < i || (j == i && image <= zero_image) {
+                                    continue;
+                                }
+                                let xj = positions[j];
+                                let d = [xj[0] + t[0] - xi[0], xj[1] + t[1] - xi[1], xj[2] + t[2] - xi[2]];
+                                if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
+                                    chunk.neighbors.push(j as u32);
+                                    chunk.images.push(image);
+                                    j_end = j_end.max(j + 1);
+                                }
+                            }
+                        }
+                    }
+                }
+                chunk.offsets.push(chunk.neighbors.len() as u32);
+            }
+            chunk.j_end = j_end;
+        });
+        self.reference.clear();
+        self.reference.extend_from_slice(positions);
+        self.builds += 1;
+    }
+}
+
+#[inline]
+fn wrap_bin(b: i64, axis: BinAxis) -> (i64, i64) {
+    (b.rem_euclid(axis.bins), b.div_euclid(axis.bins))
+}
+
+/// Every pair within `r_max` by brute force over lattice images: the test oracle.
+/// Returns (i, j, d) with i ≤ j and d = x_j + T − x_i, each pair once.
+pub fn brute_force_pairs(cell: &Cell, positions: &[[f64; 3]], r_max: f64) -> Vec<(usize, usize, [f64; 3])> {
+    let widths = cell.perpendicular_widths();
+    let reach = widths.map(|w| (r_max / w).ceil() as i32 + 1);
+    let mut out = Vec::new();
+    for i in 0..positions.len() {
+        for j in i..positions.len() {
+            for na in -reach[0]..=reach[0] {
+                for nb in -reach[1]..=reach[1] {
+                    for nc in -reach[2]..=reach[2] {
+                        if j == i && (na, nb, nc) <= (0, 0, 0) {
+                            continue;
+                        }
+                        let t = cell.translation([na, nb, nc]);
+                        let (xi, xj) = (positions[i], positions[j]);
+                        let d = [xj[0] + t[0] - xi[0], xj[1] + t[1] - xi[1], xj[2] + t[2] - xi[2]];
+                        if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r_max * r_max {
+                            out.push((i, j, d));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    fn random_positions(cell: &Cell, n: usize, seed: u64) -> Vec<[f64; 3]> {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| cell.to_cartesian([rng.random(), rng.random(), rng.random()]))
+            .collect()
+    }
+
+    fn list_pairs(nl: &NeighborList, positions: &[[f64; 3]], r_max: f64) -> Vec<(usize, usize, [i64; 3])> {
+        let mut out = Vec::new();
+        for chunk in nl.chunks() {
+            for i in chunk.start..chunk.end {
+                let k = i - chunk.start;
+                for p in chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize {
+                    let j = chunk.neighbors[p] as usize;
+                    let t = nl.shifts()[chunk.images[p] as usize];
+                    let d = [0, 1, 2].map(|a| positions[j][a] + t[a] - positions[i][a]);
+                    if d.iter().map(|x| x * x).sum::<f64>() < r_max * r_max {
+                        out.push((i, j, d.map(|x| (x * 1e6).round() as i64)));
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn check_against_oracle(cell: Cell, n: usize, cutoff: f64, skin: f64) {
+        let positions = random_positions(&cell, n, 7);
+        let mut nl = NeighborList::new(cutoff, skin);
+        nl.build(&cell, &positions);
+        let r = cutoff + skin;
+        let mut oracle: Vec<_> = brute_force_pairs(&cell, &positions, r)
+            .into_iter()
+            .map(|(i, j, d)| (i, j, d.map(|x| (x * 1e6).round() as i64)))
+            .collect();
+        oracle.sort();
+        assert_eq!(list_pairs(&nl, &positions, r), oracle);
+        assert_eq!(nl.n_pairs(), oracle.len());
+    }
+
+    #[test]
+    fn matches_brute_force_orthorhombic() {
+        check_against_oracle(Cell::orthorhombic(20.0, 23.0, 26.0).unwrap(), 600, 5.0, 1.0);
+    }
+
+    #[test]
+    fn matches_brute_force_triclinic() {
+        let cell = Cell::new([18.0, 0.0, 0.0], [6.0, 17.0, 0.0], [-4.0, 5.0, 19.0]).unwrap();
+        check_against_oracle(cell, 500, 4.5, 0.8);
+    }
+
+    #[test]
+    fn small_box_sees_several_images() {
+        // Width 9 Å < 2 × 6 Å: atoms interact with more than one image of each other.
+        let cell = Cell::new([9.0, 0.0, 0.0], [2.0, 9.5, 0.0], [1.0, -1.5, 10.0]).unwrap();
+        check_against_oracle(cell, 40, 5.0, 1.0);
+    }
+
+    #[test]
+    fn rebuild_triggers_after_half_skin() {
+        let cell = Cell::orthorhombic(20.0, 20.0, 20.0).unwrap();
+        let mut positions = random_positions(&cell, 50, 3);
+        let mut nl = NeighborList::new(4.0, 1.0);
+        nl.build(&cell, &positions);
+        positions[10][1] += 0.49;
+        assert!(!nl.needs_rebuild(&positions));
+        positions[10][1] += 0.02;
+        assert!(nl.needs_rebuild(&positions));
+    }
+}
