@@ -122,7 +122,12 @@ impl Engine {
             nh.half_step(&mut self.system, dt);
         }
         self.kick(0.5 * dt);
-        for (x, v) in self.system.positions.iter_mut().zip(&self.system.velocities) {
+        for (x, v) in self
+            .system
+            .positions
+            .iter_mut()
+            .zip(&self.system.velocities)
+        {
             x[0] += dt * v[0];
             x[1] += dt * v[1];
             x[2] += dt * v[2];

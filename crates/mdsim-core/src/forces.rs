@@ -60,11 +60,18 @@ pub fn pair_forces<K: PairKernel>(
                 let row = types[i] * n_species;
                 let mut fi = [0.0; 3];
                 let range = chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize;
-                for (&j, &image) in chunk.neighbors[range.clone()].iter().zip(&chunk.images[range]) {
+                for (&j, &image) in chunk.neighbors[range.clone()]
+                    .iter()
+                    .zip(&chunk.images[range])
+                {
                     let j = j as usize;
                     let xj = positions[j];
                     let t = shifts[image as usize];
-                    let d = [xj[0] + t[0] - xi[0], xj[1] + t[1] - xi[1], xj[2] + t[2] - xi[2]];
+                    let d = [
+                        xj[0] + t[0] - xi[0],
+                        xj[1] + t[1] - xi[1],
+                        xj[2] + t[2] - xi[2],
+                    ];
                     let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
                     let (e, f_over_r) = kernel.eval(row + types[j], r2);
                     ev.energy += e;

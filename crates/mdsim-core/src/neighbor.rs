@@ -107,6 +107,31 @@ impl NeighborList {
         self.chunks.iter().map(|c| c.neighbors.len()).sum()
     }
 
+    /// Calls `f(i, j, d)` for every stored pair, with d = x_j + T − x_i for the positions
+    /// given (those of the build, or later ones).
+    pub fn for_each_pair(&self, positions: &[[f64; 3]], mut f: impl FnMut(usize, usize, [f64; 3])) {
+        for chunk in &self.chunks {
+            for i in chunk.start..chunk.end {
+                let k = i - chunk.start;
+                let xi = positions[i];
+                for p in chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize {
+                    let j = chunk.neighbors[p] as usize;
+                    let t = self.shifts[chunk.images[p] as usize];
+                    let xj = positions[j];
+                    f(
+                        i,
+                        j,
+                        [
+                            xj[0] + t[0] - xi[0],
+                            xj[1] + t[1] - xi[1],
+                            xj[2] + t[2] - xi[2],
+                        ],
+                    );
+                }
+            }
+        }
+    }
+
     /// True when some atom moved more than skin/2 since the last build (or the atom count
     /// changed), so a pair outside the list may now be inside the cutoff.
     pub fn needs_rebuild(&self, positions: &[[f64; 3]]) -> bool {
@@ -139,7 +164,10 @@ impl NeighborList {
                 }
             }
         }
-        assert!(self.shifts.len() <= u16::MAX as usize, "cell far too small for the cutoff");
+        assert!(
+            self.shifts.len() <= u16::MAX as usize,
+            "cell far too small for the cutoff"
+        );
         let zero_image = (self.shifts.len() / 2) as u16;
 
         // Bin the atoms: a counting sort keeps atoms of a bin in index order (deterministic).
@@ -172,52 +200,61 @@ impl NeighborList {
         let shifts = &self.shifts;
         let n_chunks = n.div_ceil(CHUNK_ATOMS);
         self.chunks.resize_with(n_chunks, Chunk::default);
-        self.chunks.par_iter_mut().enumerate().for_each(|(c, chunk)| {
-            chunk.start = c * CHUNK_ATOMS;
-            chunk.end = (chunk.start + CHUNK_ATOMS).min(n);
-            chunk.offsets.clear();
-            chunk.neighbors.clear();
-            chunk.images.clear();
-            chunk.offsets.push(0);
-            let mut j_end = chunk.end;
-            for i in chunk.start..chunk.end {
-                let xi = positions[i];
-                let bi = atom_bins[i];
-                // Stencil: bin offsets with the lattice translation each wraps through.
-                for oa in -axes[0].reach..=axes[0].reach {
-                    let (ba, sa) = wrap_bin(bi[0] + oa, axes[0]);
-                    for ob in -axes[1].reach..=axes[1].reach {
-                        let (bb, sb) = wrap_bin(bi[1] + ob, axes[1]);
-                        for oc in -axes[2].reach..=axes[2].reach {
-                            let (bc, sc) = wrap_bin(bi[2] + oc, axes[2]);
-                            let image = (((sa + axes[0].max_shift) * span[1]
-                                + (sb + axes[1].max_shift))
-                                * span[2]
-                                + (sc + axes[2].max_shift))
-                                as u16;
-                            let t = shifts[image as usize];
-                            let b = flat([ba, bb, bc]);
-                            for &j in &bin_atoms[bin_start[b] as usize..bin_start[b + 1] as usize] {
-                                let j = j as usize;
-                                // Each pair once: (i, j, S) and (j, i, −S) are the same pair.
-                                if j < i || (j == i && image <= zero_image) {
-                                    continue;
-                                }
-                                let xj = positions[j];
-                                let d = [xj[0] + t[0] - xi[0], xj[1] + t[1] - xi[1], xj[2] + t[2] - xi[2]];
-                                if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
-                                    chunk.neighbors.push(j as u32);
-                                    chunk.images.push(image);
-                                    j_end = j_end.max(j + 1);
+        self.chunks
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                chunk.start = c * CHUNK_ATOMS;
+                chunk.end = (chunk.start + CHUNK_ATOMS).min(n);
+                chunk.offsets.clear();
+                chunk.neighbors.clear();
+                chunk.images.clear();
+                chunk.offsets.push(0);
+                let mut j_end = chunk.end;
+                for i in chunk.start..chunk.end {
+                    let xi = positions[i];
+                    let bi = atom_bins[i];
+                    // Stencil: bin offsets with the lattice translation each wraps through.
+                    for oa in -axes[0].reach..=axes[0].reach {
+                        let (ba, sa) = wrap_bin(bi[0] + oa, axes[0]);
+                        for ob in -axes[1].reach..=axes[1].reach {
+                            let (bb, sb) = wrap_bin(bi[1] + ob, axes[1]);
+                            for oc in -axes[2].reach..=axes[2].reach {
+                                let (bc, sc) = wrap_bin(bi[2] + oc, axes[2]);
+                                let image = (((sa + axes[0].max_shift) * span[1]
+                                    + (sb + axes[1].max_shift))
+                                    * span[2]
+                                    + (sc + axes[2].max_shift))
+                                    as u16;
+                                let t = shifts[image as usize];
+                                let b = flat([ba, bb, bc]);
+                                for &j in
+                                    &bin_atoms[bin_start[b] as usize..bin_start[b + 1] as usize]
+                                {
+                                    let j = j as usize;
+                                    // Each pair once: (i, j, S) and (j, i, −S) are the same pair.
+                                    if j < i || (j == i && image <= zero_image) {
+                                        continue;
+                                    }
+                                    let xj = positions[j];
+                                    let d = [
+                                        xj[0] + t[0] - xi[0],
+                                        xj[1] + t[1] - xi[1],
+                                        xj[2] + t[2] - xi[2],
+                                    ];
+                                    if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
+                                        chunk.neighbors.push(j as u32);
+                                        chunk.images.push(image);
+                                        j_end = j_end.max(j + 1);
+                                    }
                                 }
                             }
                         }
                     }
+                    chunk.offsets.push(chunk.neighbors.len() as u32);
                 }
-                chunk.offsets.push(chunk.neighbors.len() as u32);
-            }
-            chunk.j_end = j_end;
-        });
+                chunk.j_end = j_end;
+            });
         self.reference.clear();
         self.reference.extend_from_slice(positions);
         self.builds += 1;
@@ -231,7 +268,11 @@ fn wrap_bin(b: i64, axis: BinAxis) -> (i64, i64) {
 
 /// Every pair within `r_max` by brute force over lattice images: the test oracle.
 /// Returns (i, j, d) with i ≤ j and d = x_j + T − x_i, each pair once.
-pub fn brute_force_pairs(cell: &Cell, positions: &[[f64; 3]], r_max: f64) -> Vec<(usize, usize, [f64; 3])> {
+pub fn brute_force_pairs(
+    cell: &Cell,
+    positions: &[[f64; 3]],
+    r_max: f64,
+) -> Vec<(usize, usize, [f64; 3])> {
     let widths = cell.perpendicular_widths();
     let reach = widths.map(|w| (r_max / w).ceil() as i32 + 1);
     let mut out = Vec::new();
@@ -245,7 +286,11 @@ pub fn brute_force_pairs(cell: &Cell, positions: &[[f64; 3]], r_max: f64) -> Vec
                         }
                         let t = cell.translation([na, nb, nc]);
                         let (xi, xj) = (positions[i], positions[j]);
-                        let d = [xj[0] + t[0] - xi[0], xj[1] + t[1] - xi[1], xj[2] + t[2] - xi[2]];
+                        let d = [
+                            xj[0] + t[0] - xi[0],
+                            xj[1] + t[1] - xi[1],
+                            xj[2] + t[2] - xi[2],
+                        ];
                         if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r_max * r_max {
                             out.push((i, j, d));
                         }
@@ -269,21 +314,17 @@ mod tests {
             .collect()
     }
 
-    fn list_pairs(nl: &NeighborList, positions: &[[f64; 3]], r_max: f64) -> Vec<(usize, usize, [i64; 3])> {
+    fn list_pairs(
+        nl: &NeighborList,
+        positions: &[[f64; 3]],
+        r_max: f64,
+    ) -> Vec<(usize, usize, [i64; 3])> {
         let mut out = Vec::new();
-        for chunk in nl.chunks() {
-            for i in chunk.start..chunk.end {
-                let k = i - chunk.start;
-                for p in chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize {
-                    let j = chunk.neighbors[p] as usize;
-                    let t = nl.shifts()[chunk.images[p] as usize];
-                    let d = [0, 1, 2].map(|a| positions[j][a] + t[a] - positions[i][a]);
-                    if d.iter().map(|x| x * x).sum::<f64>() < r_max * r_max {
-                        out.push((i, j, d.map(|x| (x * 1e6).round() as i64)));
-                    }
-                }
+        nl.for_each_pair(positions, |i, j, d| {
+            if d.iter().map(|x| x * x).sum::<f64>() < r_max * r_max {
+                out.push((i, j, d.map(|x| (x * 1e6).round() as i64)));
             }
-        }
+        });
         out.sort();
         out
     }

@@ -1,1 +1,10 @@
+//! mdsim-io: the RON input schema, force-field files, structure builders and readers, and
+//! output writers.
 
+pub mod input;
+pub mod lattice;
+pub mod setup;
+pub mod xyz;
+
+pub use input::Input;
+pub use setup::{load, InputError, Setup};

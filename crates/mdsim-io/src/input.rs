@@ -1,0 +1,318 @@
+//! The RON input schema (`mdsim run input.ron`). Every field is documented in
+//! `docs/input.md`; unknown fields are errors.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole input file.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Free text, copied to the outputs.
+    #[serde(default)]
+    pub title: String,
+    /// Seed of every random stream of the run (velocities, substitutions).
+    pub seed: u64,
+    pub structure: StructureInput,
+    pub potential: PotentialSource,
+    #[serde(default)]
+    pub neighbor: NeighborInput,
+    /// Maxwell–Boltzmann velocities at this temperature (K); `None` keeps the velocities of
+    /// the structure (zero for built lattices).
+    #[serde(default)]
+    pub initial_temperature: Option<f64>,
+    /// Integration time step, ps.
+    pub timestep_ps: f64,
+    pub stages: Vec<StageInput>,
+    #[serde(default)]
+    pub output: OutputInput,
+    #[serde(default)]
+    pub transport: TransportInput,
+    #[serde(default)]
+    pub safety: SafetyInput,
+    /// A published diffusion coefficient to compare with at the end of the run.
+    #[serde(default)]
+    pub reference: Option<ReferenceInput>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceInput {
+    pub species: String,
+    /// cm²/s.
+    pub diffusion_cm2_s: f64,
+    /// Relative standard uncertainty of the reference value (e.g. 0.1 for ±10 %).
+    pub relative_uncertainty: f64,
+    /// Citation.
+    pub source: String,
+}
+
+/// Where the atoms come from.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum StructureInput {
+    /// A Bravais lattice of one species, `a` in Å, repeated `repeat` times along a, b, c.
+    Lattice {
+        kind: LatticeKind,
+        a: f64,
+        repeat: (usize, usize, usize),
+        species: String,
+    },
+    /// An extended XYZ file (path relative to the input file) with a `Lattice="…"` cell.
+    Xyz { file: String },
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum LatticeKind {
+    Sc,
+    Bcc,
+    Fcc,
+}
+
+/// The force field inline, or a file in `potentials/` (path relative to the input file).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub enum PotentialSource {
+    Inline(ForceFieldInput),
+    File(String),
+}
+
+/// A force field: species and their pair interactions.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ForceFieldInput {
+    /// Literature source of the parameters.
+    #[serde(default)]
+    pub source: String,
+    pub species: Vec<SpeciesInput>,
+    pub pairs: Vec<PairInput>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpeciesInput {
+    pub name: String,
+    /// amu.
+    pub mass: f64,
+    /// Force-field charge, e.
+    #[serde(default)]
+    pub charge: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PairInput {
+    /// The two species names.
+    pub between: (String, String),
+    pub terms: Vec<TermInput>,
+    /// Å.
+    pub cutoff: f64,
+    /// Shift the energy to zero at the cutoff.
+    #[serde(default)]
+    pub shift: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum TermInput {
+    /// 4ε[(σ/r)¹² − (σ/r)⁶], ε in eV, σ in Å.
+    LennardJones { epsilon: f64, sigma: f64 },
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NeighborInput {
+    /// Verlet skin, Å: pairs within cutoff + skin are listed; the list is rebuilt when an
+    /// atom has moved skin/2.
+    #[serde(default = "default_skin")]
+    pub skin: f64,
+}
+
+impl Default for NeighborInput {
+    fn default() -> Self {
+        Self {
+            skin: default_skin(),
+        }
+    }
+}
+
+fn default_skin() -> f64 {
+    1.0
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StageInput {
+    #[serde(default)]
+    pub name: String,
+    pub ensemble: EnsembleInput,
+    /// ps.
+    pub duration_ps: f64,
+    /// Transport observers (MSD, VACF, g(r)) and the reported means use production stages.
+    #[serde(default)]
+    pub production: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub enum EnsembleInput {
+    /// Velocity Verlet, constant energy.
+    Nve,
+    /// Nosé–Hoover chain at `temperature` (K) with damping time `damping_ps`.
+    Nvt {
+        temperature: f64,
+        damping_ps: f64,
+        #[serde(default = "default_chain")]
+        chain: usize,
+    },
+}
+
+fn default_chain() -> usize {
+    3
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputInput {
+    /// Steps between thermo lines (thermo.csv).
+    #[serde(default = "default_thermo_every")]
+    pub thermo_every: u64,
+    /// Steps between trajectory frames (trajectory.xyz); 0 = no trajectory.
+    #[serde(default)]
+    pub trajectory_every: u64,
+    /// Include velocities in trajectory frames.
+    #[serde(default)]
+    pub trajectory_velocities: bool,
+    /// Steps between checkpoints (checkpoint.ron); 0 = only at the end.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: u64,
+}
+
+impl Default for OutputInput {
+    fn default() -> Self {
+        Self {
+            thermo_every: default_thermo_every(),
+            trajectory_every: 0,
+            trajectory_velocities: false,
+            checkpoint_every: default_checkpoint_every(),
+        }
+    }
+}
+
+fn default_thermo_every() -> u64 {
+    100
+}
+
+fn default_checkpoint_every() -> u64 {
+    10_000
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TransportInput {
+    /// Steps between samples of positions/velocities for the transport observers.
+    #[serde(default = "default_sample_every")]
+    pub sample_every: u64,
+    #[serde(default)]
+    pub msd: MsdInput,
+    /// Velocity autocorrelation function; `None` = off.
+    #[serde(default)]
+    pub vacf: Option<VacfInput>,
+    /// Radial distribution function; `None` = off.
+    #[serde(default)]
+    pub rdf: Option<RdfInput>,
+}
+
+impl Default for TransportInput {
+    fn default() -> Self {
+        Self {
+            sample_every: default_sample_every(),
+            msd: MsdInput::default(),
+            vacf: None,
+            rdf: None,
+        }
+    }
+}
+
+fn default_sample_every() -> u64 {
+    10
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MsdInput {
+    /// Longest lag, ps; `None` = a fifth of a block.
+    #[serde(default)]
+    pub max_lag_ps: Option<f64>,
+    /// Time between origins, ps; `None` = every sample.
+    #[serde(default)]
+    pub origin_every_ps: Option<f64>,
+    /// Independent blocks for the error bar (≥ 2; 5 or more recommended).
+    #[serde(default = "default_blocks")]
+    pub blocks: usize,
+    /// Fit window, ps; `None` = chosen from the MSD (where the log–log slope reaches ~1).
+    #[serde(default)]
+    pub fit_start_ps: Option<f64>,
+    #[serde(default)]
+    pub fit_end_ps: Option<f64>,
+}
+
+impl Default for MsdInput {
+    fn default() -> Self {
+        Self {
+            max_lag_ps: None,
+            origin_every_ps: None,
+            blocks: default_blocks(),
+            fit_start_ps: None,
+            fit_end_ps: None,
+        }
+    }
+}
+
+fn default_blocks() -> usize {
+    5
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VacfInput {
+    /// ps.
+    pub max_lag_ps: f64,
+    /// ps; `None` = every sample.
+    #[serde(default)]
+    pub origin_every_ps: Option<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RdfInput {
+    /// Å; at most half the smallest cell width.
+    pub r_max: f64,
+    pub bins: usize,
+    /// Steps between frames.
+    #[serde(default = "default_rdf_every")]
+    pub every: u64,
+}
+
+fn default_rdf_every() -> u64 {
+    100
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyInput {
+    /// Two atoms closer than this (Å) at the start are an input error, and during the run
+    /// stop it.
+    #[serde(default = "default_min_distance")]
+    pub min_distance: f64,
+}
+
+impl Default for SafetyInput {
+    fn default() -> Self {
+        Self {
+            min_distance: default_min_distance(),
+        }
+    }
+}
+
+fn default_min_distance() -> f64 {
+    0.5
+}

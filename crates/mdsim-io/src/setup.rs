@@ -1,0 +1,486 @@
+//! Reading an input file and turning it into a ready-to-run system, with errors that name the
+//! file, the position or the field, and what to do.
+
+use crate::input::*;
+use crate::{lattice, xyz};
+use mdsim_core::neighbor::NeighborList;
+use mdsim_core::{Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
+use std::path::{Path, PathBuf};
+
+/// An input problem. `Display` gives the one-paragraph message shown to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: cannot read the file: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {field}: {message}")]
+    Invalid {
+        path: String,
+        field: String,
+        message: String,
+    },
+}
+
+/// Everything a run needs, built from one input file.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub path: PathBuf,
+    /// The input file, verbatim.
+    pub text: String,
+    pub input: Input,
+    /// The force field as read (inline or from its file) and its file, if any.
+    pub force_field_input: ForceFieldInput,
+    pub force_field_path: Option<PathBuf>,
+    pub system: System,
+    pub force_field: ForceField,
+    /// Number of steps of each stage.
+    pub stage_steps: Vec<u64>,
+}
+
+impl Setup {
+    pub fn total_steps(&self) -> u64 {
+        self.stage_steps.iter().sum()
+    }
+}
+
+/// Reads, parses, checks and builds an input file.
+pub fn load(path: &Path) -> Result<Setup, InputError> {
+    let text = read(path)?;
+    let input: Input = parse_ron(path, &text)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let (force_field_input, force_field_path) = match &input.potential {
+        PotentialSource::Inline(ff) => (ff.clone(), None),
+        PotentialSource::File(file) => {
+            let p = dir.join(file);
+            let t = read(&p)?;
+            (parse_ron(&p, &t)?, Some(p))
+        }
+    };
+    let ff_path = force_field_path.as_deref().unwrap_or(path);
+    let ff_prefix = if force_field_path.is_some() {
+        ""
+    } else {
+        "potential."
+    };
+    let invalid = |p: &Path, field: String, message: String| InputError::Invalid {
+        path: p.display().to_string(),
+        field,
+        message,
+    };
+    let here = |field: &str, message: String| invalid(path, field.to_string(), message);
+
+    // Species.
+    let species = build_species(&force_field_input)
+        .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
+    let pair = build_pairs(&force_field_input, &species)
+        .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
+    let force_field = ForceField::new(pair).map_err(|e| here("potential", e.to_string()))?;
+    let cutoff = force_field.cutoff();
+
+    // Numbers of the run.
+    let dt = input.timestep_ps;
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(here(
+            "timestep_ps",
+            format!("must be a positive number of ps, got {dt}"),
+        ));
+    }
+    if dt > 0.1 {
+        return Err(here(
+            "timestep_ps",
+            format!("{dt} ps is far too long for molecular dynamics (typical: 0.0005–0.01 ps); the value is in ps, not fs"),
+        ));
+    }
+    if input.stages.is_empty() {
+        return Err(here(
+            "stages",
+            "no stages: add at least one, e.g. (ensemble: Nve, duration_ps: 10.0)".into(),
+        ));
+    }
+    let mut stage_steps = Vec::new();
+    for (k, stage) in input.stages.iter().enumerate() {
+        let d = stage.duration_ps;
+        let steps = (d / dt).round();
+        if !(d > 0.0 && d.is_finite()) || steps < 1.0 {
+            return Err(here(
+                &format!("stages[{k}].duration_ps"),
+                format!("must be at least one time step ({dt} ps), got {d}"),
+            ));
+        }
+        if let EnsembleInput::Nvt {
+            temperature,
+            damping_ps,
+            chain,
+        } = stage.ensemble
+        {
+            if !(temperature > 0.0 && temperature.is_finite()) {
+                return Err(here(
+                    &format!("stages[{k}].ensemble.temperature"),
+                    format!("must be positive (K), got {temperature}"),
+                ));
+            }
+            if !(damping_ps >= dt && damping_ps.is_finite()) {
+                return Err(here(
+                    &format!("stages[{k}].ensemble.damping_ps"),
+                    format!("must be at least one time step; about 100 time steps ({} ps) is usual, got {damping_ps}", 100.0 * dt),
+                ));
+            }
+            if chain == 0 {
+                return Err(here(
+                    &format!("stages[{k}].ensemble.chain"),
+                    "the chain needs at least one thermostat (3 is usual)".into(),
+                ));
+            }
+        }
+        stage_steps.push(steps as u64);
+    }
+    if let Some(t) = input.initial_temperature {
+        if !(t >= 0.0 && t.is_finite()) {
+            return Err(here(
+                "initial_temperature",
+                format!("must be ≥ 0 K, got {t}"),
+            ));
+        }
+    }
+    let skin = input.neighbor.skin;
+    if !(skin >= 0.0 && skin.is_finite()) {
+        return Err(here("neighbor.skin", format!("must be ≥ 0 Å, got {skin}")));
+    }
+    if input.output.thermo_every == 0 {
+        return Err(here(
+            "output.thermo_every",
+            "must be at least 1 step".into(),
+        ));
+    }
+    let tr = &input.transport;
+    if tr.sample_every == 0 {
+        return Err(here(
+            "transport.sample_every",
+            "must be at least 1 step".into(),
+        ));
+    }
+    if tr.msd.blocks < 2 {
+        return Err(here(
+            "transport.msd.blocks",
+            format!(
+                "an error bar needs at least 2 independent blocks (5 or more recommended), got {}",
+                tr.msd.blocks
+            ),
+        ));
+    }
+
+    if let Some(r) = &input.reference {
+        if species_index(&species, &r.species).is_none() {
+            return Err(here(
+                "reference.species",
+                format!(
+                    "unknown species `{}`; the species defined are: {}",
+                    r.species,
+                    known_names(&species)
+                ),
+            ));
+        }
+        if !(r.diffusion_cm2_s > 0.0 && r.relative_uncertainty > 0.0) {
+            return Err(here(
+                "reference",
+                "diffusion_cm2_s and relative_uncertainty must be positive".into(),
+            ));
+        }
+    }
+
+    // Structure.
+    let mut system = build_structure(&input.structure, dir, &species, path)?;
+    let min_width = system
+        .cell
+        .perpendicular_widths()
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    if min_width < 2.0 * cutoff {
+        return Err(here(
+            "structure",
+            format!(
+                "the box is too small for the cutoff: its narrowest width is {min_width:.4} Å but twice the cutoff is {:.4} Å, so an atom would interact with its own periodic images; use a larger supercell or a shorter cutoff",
+                2.0 * cutoff
+            ),
+        ));
+    }
+    if let Some(rdf) = &tr.rdf {
+        if !(rdf.r_max > 0.0 && rdf.r_max <= 0.5 * min_width) || rdf.bins == 0 || rdf.every == 0 {
+            return Err(here(
+                "transport.rdf",
+                format!("needs 0 < r_max ≤ half the narrowest cell width ({:.4} Å), bins ≥ 1 and every ≥ 1", 0.5 * min_width),
+            ));
+        }
+    }
+    let d_min = input.safety.min_distance;
+    if !(d_min >= 0.0 && d_min.is_finite()) {
+        return Err(here(
+            "safety.min_distance",
+            format!("must be ≥ 0 Å, got {d_min}"),
+        ));
+    }
+    if let Some((i, j, r)) = closest_pair_below(&system, d_min) {
+        return Err(here(
+            "structure",
+            format!(
+                "atoms {i} ({}) and {j} ({}) overlap: they are {r:.4} Å apart, closer than safety.min_distance = {d_min} Å; fix the structure or its lattice constant",
+                system.species[system.types[i]].name, system.species[system.types[j]].name
+            ),
+        ));
+    }
+    system.wrap_positions();
+    Ok(Setup {
+        path: path.to_path_buf(),
+        text,
+        input,
+        force_field_input,
+        force_field_path,
+        system,
+        force_field,
+        stage_steps,
+    })
+}
+
+fn read(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|source| InputError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Parses RON, turning errors into `file:line:column: message`.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, InputError> {
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(text)
+        .map_err(|e: ron::error::SpannedError| InputError::Syntax {
+            path: path.display().to_string(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
+        })
+}
+
+type FieldError = (String, String);
+
+fn build_species(ff: &ForceFieldInput) -> Result<Vec<Species>, FieldError> {
+    let mut species: Vec<Species> = Vec::new();
+    if ff.species.is_empty() {
+        return Err(("species".into(), "no species defined".into()));
+    }
+    for (k, s) in ff.species.iter().enumerate() {
+        if species.iter().any(|t| t.name == s.name) {
+            return Err((
+                format!("species[{k}].name"),
+                format!("species `{}` is defined twice", s.name),
+            ));
+        }
+        if !(s.mass > 0.0 && s.mass.is_finite()) {
+            return Err((
+                format!("species[{k}].mass"),
+                format!("must be a positive mass in amu, got {}", s.mass),
+            ));
+        }
+        if !s.charge.is_finite() {
+            return Err((format!("species[{k}].charge"), "must be finite".into()));
+        }
+        species.push(Species {
+            name: s.name.clone(),
+            mass: s.mass,
+            charge: s.charge,
+        });
+    }
+    Ok(species)
+}
+
+fn species_index(species: &[Species], name: &str) -> Option<usize> {
+    species.iter().position(|s| s.name == name)
+}
+
+fn known_names(species: &[Species]) -> String {
+    species
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn build_pairs(ff: &ForceFieldInput, species: &[Species]) -> Result<PairPotential, FieldError> {
+    let n = species.len();
+    let mut pot = PairPotential::new(n);
+    let mut seen = vec![false; n * n];
+    for (k, p) in ff.pairs.iter().enumerate() {
+        let field = format!("pairs[{k}]");
+        let idx = |name: &str| {
+            species_index(species, name).ok_or_else(|| {
+                (
+                    format!("{field}.between"),
+                    format!(
+                        "unknown species `{name}`; the species defined are: {}",
+                        known_names(species)
+                    ),
+                )
+            })
+        };
+        let (a, b) = (idx(&p.between.0)?, idx(&p.between.1)?);
+        if seen[a * n + b] {
+            return Err((
+                format!("{field}.between"),
+                format!("the pair ({}, {}) is given twice", p.between.0, p.between.1),
+            ));
+        }
+        seen[a * n + b] = true;
+        seen[b * n + a] = true;
+        if !(p.cutoff > 0.0 && p.cutoff.is_finite()) {
+            return Err((
+                format!("{field}.cutoff"),
+                format!("must be a positive distance in Å, got {}", p.cutoff),
+            ));
+        }
+        let mut terms = Vec::new();
+        for (t, term) in p.terms.iter().enumerate() {
+            match *term {
+                TermInput::LennardJones { epsilon, sigma } => {
+                    if !(epsilon >= 0.0 && epsilon.is_finite() && sigma > 0.0 && sigma.is_finite())
+                    {
+                        return Err((format!("{field}.terms[{t}]"), format!("LennardJones needs epsilon ≥ 0 (eV) and sigma > 0 (Å), got epsilon = {epsilon}, sigma = {sigma}")));
+                    }
+                    terms.push(PairTerm::LennardJones { epsilon, sigma });
+                }
+            }
+        }
+        pot.set(
+            a,
+            b,
+            PairSpec {
+                terms,
+                cutoff: p.cutoff,
+                shift: p.shift,
+            },
+        );
+    }
+    for a in 0..n {
+        for b in a..n {
+            if !seen[a * n + b] {
+                return Err((
+                    "pairs".into(),
+                    format!(
+                        "no parameters for the pair ({}, {}); add an entry with between: (\"{}\", \"{}\")",
+                        species[a].name, species[b].name, species[a].name, species[b].name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(pot)
+}
+
+fn build_structure(
+    s: &StructureInput,
+    dir: &Path,
+    species: &[Species],
+    input_path: &Path,
+) -> Result<System, InputError> {
+    let here = |field: &str, message: String| InputError::Invalid {
+        path: input_path.display().to_string(),
+        field: field.to_string(),
+        message,
+    };
+    match s {
+        StructureInput::Lattice {
+            kind,
+            a,
+            repeat,
+            species: name,
+        } => {
+            let t = species_index(species, name).ok_or_else(|| {
+                here(
+                    "structure.species",
+                    format!(
+                        "unknown species `{name}`; the species defined are: {}",
+                        known_names(species)
+                    ),
+                )
+            })?;
+            if !(*a > 0.0 && a.is_finite()) {
+                return Err(here(
+                    "structure.a",
+                    format!("the lattice constant must be positive (Å), got {a}"),
+                ));
+            }
+            if repeat.0 == 0 || repeat.1 == 0 || repeat.2 == 0 {
+                return Err(here(
+                    "structure.repeat",
+                    "each repetition must be at least 1".into(),
+                ));
+            }
+            let (l, positions) = lattice::cubic_lattice(*kind, *a, *repeat);
+            let cell = Cell::orthorhombic(l[0], l[1], l[2])
+                .map_err(|e| here("structure", e.to_string()))?;
+            let types = vec![t; positions.len()];
+            Ok(System::new(cell, species.to_vec(), types, positions))
+        }
+        StructureInput::Xyz { file } => {
+            let p = dir.join(file);
+            let text = read(&p)?;
+            let frame = xyz::parse(&text).map_err(|e| InputError::Syntax {
+                path: p.display().to_string(),
+                line: e.line,
+                column: 1,
+                message: e.message,
+            })?;
+            let l = frame.lattice;
+            let cell = Cell::new(l[0], l[1], l[2]).map_err(|e| InputError::Invalid {
+                path: p.display().to_string(),
+                field: "Lattice".into(),
+                message: e.to_string(),
+            })?;
+            let mut types = Vec::with_capacity(frame.species.len());
+            for (k, name) in frame.species.iter().enumerate() {
+                let t = species_index(species, name).ok_or_else(|| InputError::Syntax {
+                    path: p.display().to_string(),
+                    line: k + 3,
+                    column: 1,
+                    message: format!(
+                        "unknown species `{name}`; the force field defines: {}",
+                        known_names(species)
+                    ),
+                })?;
+                types.push(t);
+            }
+            let mut system = System::new(cell, species.to_vec(), types, frame.positions);
+            if let Some(v) = frame.velocities {
+                system.velocities = v;
+            }
+            Ok(system)
+        }
+    }
+}
+
+/// The closest pair of atoms nearer than `r` (indices, distance), if any.
+pub fn closest_pair_below(system: &System, r: f64) -> Option<(usize, usize, f64)> {
+    if r <= 0.0 || system.n_atoms() < 2 {
+        return None;
+    }
+    let mut nl = NeighborList::new(r, 0.0);
+    let mut wrapped = system.clone();
+    wrapped.wrap_positions();
+    nl.build(&wrapped.cell, &wrapped.positions);
+    let mut best: Option<(usize, usize, f64)> = None;
+    nl.for_each_pair(&wrapped.positions, |i, j, d| {
+        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        if best.is_none_or(|b| r < b.2) {
+            best = Some((i, j, r));
+        }
+    });
+    best
+}

@@ -1,0 +1,721 @@
+//! `mdsim run`: stages of MD with thermo output, trajectory, checkpoints and the transport
+//! observers, ending in `results.json`.
+
+use crate::output::{prepare_output_dir, utc_now, write_atomic, TextWriter};
+use anyhow::{bail, Context, Result};
+use mdsim_core::units::{BOLTZMANN_EV_K, EV_PER_A3_TO_BAR};
+use mdsim_core::{velocities, Engine, NoseHooverChain, System};
+use mdsim_io::input::{EnsembleInput, Input};
+use mdsim_io::{xyz, Setup};
+use mdsim_transport::{
+    Estimate, FitWindowSpec, MsdAccumulator, Rdf, VacfAccumulator, WindowConfig,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub struct RunOptions {
+    pub output: Option<PathBuf>,
+    pub threads: usize,
+}
+
+/// Runs the simulation described by `setup`; returns the output folder.
+pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
+    let started = utc_now();
+    let dir = prepare_output_dir(opts.output.as_deref(), &setup.path)?;
+    std::fs::write(dir.join("input.ron"), &setup.text).context("cannot copy the input")?;
+    if let Some(p) = &setup.force_field_path {
+        std::fs::copy(p, dir.join("potential.ron")).context("cannot copy the potential file")?;
+    }
+    let input = &setup.input;
+    let mut system = setup.system.clone();
+    if let Some(t) = input.initial_temperature {
+        velocities::maxwell_boltzmann(&mut system, t, input.seed);
+    }
+    let n = system.n_atoms();
+    let mut engine = Engine::new(system, setup.force_field.clone(), input.neighbor.skin);
+    let dt = input.timestep_ps;
+    let total_steps = setup.total_steps();
+
+    eprintln!(
+        "mdsim {} — {}",
+        env!("CARGO_PKG_VERSION"),
+        setup.path.display()
+    );
+    if !input.title.is_empty() {
+        eprintln!("  {}", input.title);
+    }
+    eprintln!(
+        "  {n} atoms, cell volume {:.3} Å³, cutoff {} Å + skin {} Å, Δt = {dt} ps, {total_steps} steps, {} thread(s)",
+        engine.system.cell.volume(),
+        engine.force_field.cutoff(),
+        input.neighbor.skin,
+        opts.threads
+    );
+    let tail = engine
+        .force_field
+        .pair
+        .tail_correction(&engine.system.species_counts(), engine.system.cell.volume());
+    if tail.energy != 0.0 {
+        eprintln!(
+            "  tail corrections (not applied to the dynamics): U = {:.6} eV/atom, P = {:.3} bar",
+            tail.energy / n as f64,
+            tail.pressure * EV_PER_A3_TO_BAR
+        );
+    }
+    eprintln!("  output: {}", dir.display());
+
+    let mut observers = Observers::new(&setup, &engine.system)?;
+    let mut thermo = TextWriter::create(dir.join("thermo.csv"))?;
+    thermo.line(
+        "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar",
+    )?;
+    let mut trajectory = if input.output.trajectory_every > 0 {
+        Some(TextWriter::create(dir.join("trajectory.xyz"))?)
+    } else {
+        None
+    };
+    let mut progress = Progress::new(total_steps);
+    let mut step: u64 = 0;
+    let mut bath_energy = 0.0; // thermostat energy of finished stages, keeps "conserved" continuous
+    let mut prod_steps_done: u64 = 0;
+    let clock = Instant::now();
+    let mut failure: Option<String> = None;
+
+    let conserved = |e: &Engine, nh: Option<&NoseHooverChain>, bath: f64| {
+        e.system.kinetic_energy() + e.energies().potential() + bath + nh.map_or(0.0, |t| t.energy())
+    };
+    write_thermo(
+        &mut thermo,
+        &engine,
+        step,
+        dt,
+        conserved(&engine, None, 0.0),
+    )?;
+    if let Some(w) = trajectory.as_mut() {
+        write_frame(
+            w,
+            &engine.system,
+            step,
+            dt,
+            input.output.trajectory_velocities,
+        )?;
+    }
+
+    'stages: for (k, stage) in input.stages.iter().enumerate() {
+        let steps = setup.stage_steps[k];
+        let mut thermostat = match stage.ensemble {
+            EnsembleInput::Nve => None,
+            EnsembleInput::Nvt {
+                temperature,
+                damping_ps,
+                chain,
+            } => Some(NoseHooverChain::new(
+                temperature,
+                damping_ps,
+                chain,
+                1,
+                engine.system.degrees_of_freedom(),
+            )),
+        };
+        let name = if stage.name.is_empty() {
+            format!("stage {}", k + 1)
+        } else {
+            stage.name.clone()
+        };
+        progress.stage(&name, steps);
+        if stage.production && prod_steps_done == 0 {
+            observers.sample(&engine.system, 0)?;
+        }
+        for _ in 0..steps {
+            engine.step(dt, thermostat.as_mut());
+            step += 1;
+            let pe = engine.energies().potential();
+            if !pe.is_finite() || !engine.system.kinetic_energy().is_finite() {
+                failure = Some(format!("the energy became non-finite at step {step} (t = {:.4} ps): the system blew up; check the time step and the structure", step as f64 * dt));
+                break 'stages;
+            }
+            if stage.production {
+                prod_steps_done += 1;
+                observers.sample(&engine.system, prod_steps_done)?;
+            }
+            let e_cons = conserved(&engine, thermostat.as_ref(), bath_energy);
+            if step % input.output.thermo_every == 0 {
+                write_thermo(&mut thermo, &engine, step, dt, e_cons)?;
+                if stage.production {
+                    observers.thermo(&engine);
+                }
+            }
+            if let Some(w) = trajectory.as_mut() {
+                if step % input.output.trajectory_every == 0 {
+                    write_frame(
+                        w,
+                        &engine.system,
+                        step,
+                        dt,
+                        input.output.trajectory_velocities,
+                    )?;
+                }
+            }
+            if input.output.checkpoint_every > 0 && step % input.output.checkpoint_every == 0 {
+                write_checkpoint(&dir, &engine.system, step, dt)?;
+            }
+            progress.tick(step, &engine);
+        }
+        if let Some(nh) = &thermostat {
+            bath_energy += nh.energy();
+        }
+    }
+    let wall = clock.elapsed().as_secs_f64();
+    progress.finish();
+    thermo.flush()?;
+    if let Some(w) = trajectory.as_mut() {
+        w.flush()?;
+    }
+    if failure.is_none() {
+        write_checkpoint(&dir, &engine.system, step, dt)?;
+    }
+
+    let steps_per_second = if wall > 0.0 {
+        step as f64 / wall
+    } else {
+        f64::NAN
+    };
+    let transport = observers.finish(&dir, &engine.system)?;
+    let results = Results {
+        mdsim_version: env!("CARGO_PKG_VERSION"),
+        status: match &failure {
+            None => "completed".into(),
+            Some(f) => format!("failed: {f}"),
+        },
+        title: input.title.clone(),
+        input_file: setup.path.display().to_string(),
+        input_sha256: sha256_hex(setup.text.as_bytes()),
+        seed: input.seed,
+        threads: opts.threads,
+        n_atoms: n,
+        steps: step,
+        timestep_ps: dt,
+        production_steps: prod_steps_done,
+        temperature_K: observers.temperature.estimate(),
+        potential_energy_eV: observers.potential_per_atom.estimate(),
+        pressure_bar: observers.pressure.estimate(),
+        tail_correction: (tail.energy != 0.0).then(|| TailOut {
+            energy_eV_per_atom: tail.energy / n as f64,
+            pressure_bar: tail.pressure * EV_PER_A3_TO_BAR,
+        }),
+        neighbor_list_builds: engine.neighbor_list().builds(),
+        steps_per_second,
+        wall_time_s: wall,
+        started,
+        finished: utc_now(),
+        transport,
+    };
+    write_atomic(
+        &dir.join("results.json"),
+        serde_json::to_string_pretty(&results)?.as_bytes(),
+    )?;
+    print_summary(&results, input);
+    if let Some(f) = failure {
+        bail!(
+            "{f}. The outputs up to that point are in {} (the last good checkpoint is kept).",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+fn write_thermo(w: &mut TextWriter, e: &Engine, step: u64, dt: f64, conserved: f64) -> Result<()> {
+    let ke = e.system.kinetic_energy();
+    let pe = e.energies().potential();
+    w.line(&format!(
+        "{step},{:.6},{:.6},{:.10e},{:.10e},{:.10e},{:.10e},{:.6}",
+        step as f64 * dt,
+        e.system.temperature(),
+        pe,
+        ke,
+        pe + ke,
+        conserved,
+        e.pressure() * EV_PER_A3_TO_BAR
+    ))
+}
+
+fn write_frame(
+    w: &mut TextWriter,
+    s: &System,
+    step: u64,
+    dt: f64,
+    with_velocities: bool,
+) -> Result<()> {
+    let names: Vec<&str> = s
+        .types
+        .iter()
+        .map(|&t| s.species[t].name.as_str())
+        .collect();
+    let h = s.cell.matrix();
+    let lattice = [0, 1, 2].map(|c| [h[(0, c)], h[(1, c)], h[(2, c)]]);
+    let text = xyz::format_frame(
+        lattice,
+        &names,
+        &s.positions,
+        with_velocities.then_some(&s.velocities[..]),
+        step,
+        step as f64 * dt,
+    );
+    w.raw(&text)
+}
+
+/// The state needed to continue a run: written atomically, so the last good one survives.
+#[derive(Serialize)]
+struct Checkpoint<'a> {
+    step: u64,
+    time_ps: f64,
+    cell: [[f64; 3]; 3],
+    positions: &'a [[f64; 3]],
+    velocities: &'a [[f64; 3]],
+    images: &'a [[i32; 3]],
+}
+
+fn write_checkpoint(dir: &Path, s: &System, step: u64, dt: f64) -> Result<()> {
+    let h = s.cell.matrix();
+    let cp = Checkpoint {
+        step,
+        time_ps: step as f64 * dt,
+        cell: [0, 1, 2].map(|c| [h[(0, c)], h[(1, c)], h[(2, c)]]),
+        positions: &s.positions,
+        velocities: &s.velocities,
+        images: &s.images,
+    };
+    // Rust prints f64 with the shortest text that reads back to the same bits.
+    let text = ron::to_string(&cp).context("cannot serialise the checkpoint")?;
+    write_atomic(&dir.join("checkpoint.ron"), text.as_bytes())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A scalar series sampled during production, reported as mean ± block standard error.
+#[derive(Default)]
+struct Series(Vec<f64>);
+
+impl Series {
+    /// Mean with the standard error from 10 contiguous blocks (Flyvbjerg–Petersen style:
+    /// blocks much longer than the correlation time are independent).
+    fn estimate(&self) -> Option<Estimate> {
+        let n = self.0.len();
+        if n == 0 {
+            return None;
+        }
+        let n_blocks = 10.min(n);
+        let per = n / n_blocks;
+        let means: Vec<f64> = (0..n_blocks)
+            .map(|b| self.0[b * per..(b + 1) * per].iter().sum::<f64>() / per as f64)
+            .collect();
+        let mean = self.0.iter().sum::<f64>() / n as f64;
+        Estimate::from_independent(&means).map(|e| Estimate::new(mean, e.stderr))
+    }
+}
+
+/// Everything that watches the production stages.
+struct Observers {
+    sample_every: u64,
+    msd: Option<MsdAccumulator>,
+    vacf: Option<VacfAccumulator>,
+    /// g(r) accumulator, its frame interval (steps) and range (Å).
+    rdf: Option<(Rdf, u64, f64)>,
+    fit: FitWindowSpec,
+    temperature: Series,
+    potential_per_atom: Series,
+    pressure: Series,
+    unwrapped: Vec<[f64; 3]>,
+    reference: Option<mdsim_io::input::ReferenceInput>,
+}
+
+impl Observers {
+    fn new(setup: &Setup, system: &System) -> Result<Self> {
+        let input: &Input = &setup.input;
+        let tr = &input.transport;
+        let production_steps: u64 = input
+            .stages
+            .iter()
+            .zip(&setup.stage_steps)
+            .filter(|(s, _)| s.production)
+            .map(|(_, &n)| n)
+            .sum();
+        let n_samples = (production_steps / tr.sample_every) as usize + 1;
+        let dt_sample = input.timestep_ps * tr.sample_every as f64;
+        let to_samples = |ps: f64| ((ps / dt_sample).round() as usize).max(1);
+        let groups = &system.types;
+        let n_groups = system.species.len();
+        let block = n_samples / tr.msd.blocks;
+        let (msd, vacf) = if production_steps == 0 {
+            (None, None)
+        } else {
+            let max_lag = tr.msd.max_lag_ps.map_or((block / 5).max(1), to_samples);
+            let origin_every = tr.msd.origin_every_ps.map_or(1, to_samples);
+            let cfg =
+                WindowConfig::new(n_samples, origin_every, max_lag).with_blocks(tr.msd.blocks);
+            let msd = MsdAccumulator::new(groups, n_groups, dt_sample, cfg)
+                .map_err(|e| anyhow::anyhow!("{}: transport.msd: {e}", setup.path.display()))?;
+            let vacf = match &tr.vacf {
+                Some(v) => {
+                    let cfg = WindowConfig::new(
+                        n_samples,
+                        v.origin_every_ps.map_or(1, to_samples),
+                        to_samples(v.max_lag_ps),
+                    )
+                    .with_blocks(tr.msd.blocks);
+                    Some(
+                        VacfAccumulator::new(groups, n_groups, dt_sample, cfg).map_err(|e| {
+                            anyhow::anyhow!("{}: transport.vacf: {e}", setup.path.display())
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            (Some(msd), vacf)
+        };
+        let rdf = match &tr.rdf {
+            Some(r) => Some((
+                Rdf::new(n_groups, r.r_max, r.bins).map_err(|e| anyhow::anyhow!("{e}"))?,
+                r.every,
+                r.r_max,
+            )),
+            None => None,
+        };
+        let fit = match (tr.msd.fit_start_ps, tr.msd.fit_end_ps) {
+            (Some(start_ps), Some(end_ps)) => FitWindowSpec::Manual { start_ps, end_ps },
+            (None, None) => FitWindowSpec::Auto,
+            _ => bail!(
+                "{}: transport.msd: give both fit_start_ps and fit_end_ps, or neither",
+                setup.path.display()
+            ),
+        };
+        Ok(Self {
+            sample_every: tr.sample_every,
+            msd,
+            vacf,
+            rdf,
+            fit,
+            temperature: Series::default(),
+            potential_per_atom: Series::default(),
+            pressure: Series::default(),
+            unwrapped: Vec::new(),
+            reference: input.reference.clone(),
+        })
+    }
+
+    /// Called at every production step (`k` counts production steps, 0 = its start).
+    fn sample(&mut self, s: &System, k: u64) -> Result<()> {
+        if k % self.sample_every == 0 {
+            if let Some(msd) = self.msd.as_mut() {
+                s.unwrapped_positions(&mut self.unwrapped);
+                msd.push(&self.unwrapped)?;
+            }
+            if let Some(vacf) = self.vacf.as_mut() {
+                vacf.push(&s.velocities)?;
+            }
+        }
+        if let Some((rdf, every, r_max)) = self.rdf.as_mut() {
+            if k % *every == 0 {
+                add_rdf_frame(rdf, *r_max, s)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn thermo(&mut self, e: &Engine) {
+        self.temperature.0.push(e.system.temperature());
+        self.potential_per_atom
+            .0
+            .push(e.energies().potential() / e.system.n_atoms() as f64);
+        self.pressure.0.push(e.pressure() * EV_PER_A3_TO_BAR);
+    }
+
+    /// Writes the curves and returns the transport summary for results.json.
+    fn finish(&self, dir: &Path, s: &System) -> Result<TransportOut> {
+        let names: Vec<&str> = s.species.iter().map(|x| x.name.as_str()).collect();
+        let mut out = TransportOut::default();
+        if let Some(msd) = &self.msd {
+            std::fs::write(dir.join("msd.csv"), msd.curve().to_csv(&names))?;
+            match msd.diffusion(self.fit) {
+                Ok(ds) => {
+                    for d in ds {
+                        let name = names[d.group].to_string();
+                        let reference =
+                            self.reference
+                                .as_ref()
+                                .filter(|r| r.species == name)
+                                .map(|r| {
+                                    let combined = (d.d_cm2_s.stderr.powi(2)
+                                        + (r.relative_uncertainty * r.diffusion_cm2_s).powi(2))
+                                    .sqrt();
+                                    ReferenceOut {
+                                        source: r.source.clone(),
+                                        diffusion_cm2_s: r.diffusion_cm2_s,
+                                        ratio: d.d_cm2_s.value / r.diffusion_cm2_s,
+                                        deviation_sigma: (d.d_cm2_s.value - r.diffusion_cm2_s)
+                                            / combined,
+                                    }
+                                });
+                        out.species.push(SpeciesTransport {
+                            species: name,
+                            diffusion_cm2_s: d.d_cm2_s,
+                            fit_window_ps: [d.window.start_ps, d.window.end_ps],
+                            n_blocks: d.n_blocks,
+                            reference,
+                        });
+                    }
+                }
+                Err(e) => out.note = Some(format!("no diffusion estimate: {e}")),
+            }
+        }
+        if let Some(vacf) = &self.vacf {
+            std::fs::write(dir.join("vacf.csv"), vacf.curve().to_csv(&names))?;
+            if let Ok(summaries) = vacf.summary() {
+                for v in summaries {
+                    out.vacf.push(VacfOut {
+                        species: names[v.group].to_string(),
+                        diffusion_green_kubo_cm2_s: v.d_green_kubo_a2_ps.scaled(1e-4),
+                        first_zero_ps: v.first_zero_ps,
+                    });
+                }
+            }
+        }
+        if let Some((rdf, _, _)) = &self.rdf {
+            let r = rdf.result();
+            std::fs::write(dir.join("rdf.csv"), r.to_csv(&names))?;
+            for p in &r.pairs {
+                out.rdf_first_peak.push(RdfPeakOut {
+                    pair: [names[p.a].to_string(), names[p.b].to_string()],
+                    r_A: r.first_peak(p.a, p.b).map(|pk| pk.r_a),
+                });
+            }
+        }
+        let _ = BOLTZMANN_EV_K;
+        Ok(out)
+    }
+}
+
+fn add_rdf_frame(rdf: &mut Rdf, r_max: f64, s: &System) -> Result<()> {
+    let mut nl = mdsim_core::neighbor::NeighborList::new(r_max, 0.0);
+    nl.build(&s.cell, &s.positions);
+    let mut pairs = Vec::with_capacity(nl.n_pairs());
+    nl.for_each_pair(&s.positions, |i, j, d| {
+        pairs.push((
+            s.types[i],
+            s.types[j],
+            (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt(),
+        ));
+    });
+    rdf.add_frame(s.cell.volume(), &s.species_counts(), pairs)?;
+    Ok(())
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+struct Results {
+    mdsim_version: &'static str,
+    status: String,
+    title: String,
+    input_file: String,
+    input_sha256: String,
+    seed: u64,
+    threads: usize,
+    n_atoms: usize,
+    steps: u64,
+    timestep_ps: f64,
+    production_steps: u64,
+    temperature_K: Option<Estimate>,
+    /// Mean per atom.
+    potential_energy_eV: Option<Estimate>,
+    pressure_bar: Option<Estimate>,
+    tail_correction: Option<TailOut>,
+    neighbor_list_builds: u64,
+    steps_per_second: f64,
+    wall_time_s: f64,
+    started: String,
+    finished: String,
+    transport: TransportOut,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+struct TailOut {
+    energy_eV_per_atom: f64,
+    pressure_bar: f64,
+}
+
+#[derive(Serialize, Default)]
+struct TransportOut {
+    species: Vec<SpeciesTransport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    vacf: Vec<VacfOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rdf_first_peak: Vec<RdfPeakOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SpeciesTransport {
+    species: String,
+    diffusion_cm2_s: Estimate,
+    fit_window_ps: [f64; 2],
+    n_blocks: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<ReferenceOut>,
+}
+
+#[derive(Serialize)]
+struct ReferenceOut {
+    source: String,
+    diffusion_cm2_s: f64,
+    ratio: f64,
+    /// (ours − reference) / √(our stderr² + reference uncertainty²).
+    deviation_sigma: f64,
+}
+
+#[derive(Serialize)]
+struct VacfOut {
+    species: String,
+    diffusion_green_kubo_cm2_s: Estimate,
+    first_zero_ps: Option<f64>,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+struct RdfPeakOut {
+    pair: [String; 2],
+    r_A: Option<f64>,
+}
+
+fn print_summary(r: &Results, input: &Input) {
+    let pm = |e: &Option<Estimate>, digits: usize| match e {
+        Some(e) => format!("{:.*} ± {:.*}", digits, e.value, digits, e.stderr),
+        None => "—".into(),
+    };
+    eprintln!(
+        "\n{} — {} steps in {:.2} s ({:.0} steps/s)",
+        r.status, r.steps, r.wall_time_s, r.steps_per_second
+    );
+    if r.production_steps > 0 {
+        eprintln!("production means (± standard error from 10 blocks):");
+        eprintln!("  T  = {} K", pm(&r.temperature_K, 3));
+        eprintln!("  U  = {} eV/atom", pm(&r.potential_energy_eV, 6));
+        eprintln!("  P  = {} bar", pm(&r.pressure_bar, 2));
+    }
+    for s in &r.transport.species {
+        eprintln!(
+            "  D({}) = ({:.4} ± {:.4})e-5 cm²/s  [fit {:.2}–{:.2} ps, {} blocks]",
+            s.species,
+            s.diffusion_cm2_s.value * 1e5,
+            s.diffusion_cm2_s.stderr * 1e5,
+            s.fit_window_ps[0],
+            s.fit_window_ps[1],
+            s.n_blocks
+        );
+        if let Some(rf) = &s.reference {
+            eprintln!(
+                "    vs {}: {:.3e} cm²/s → ratio {:.3}, {:+.2} σ (combined uncertainty)",
+                rf.source, rf.diffusion_cm2_s, rf.ratio, rf.deviation_sigma
+            );
+        }
+    }
+    for v in &r.transport.vacf {
+        eprintln!(
+            "  VACF({}): Green–Kubo D = ({:.4} ± {:.4})e-5 cm²/s, first zero at {}",
+            v.species,
+            v.diffusion_green_kubo_cm2_s.value * 1e5,
+            v.diffusion_green_kubo_cm2_s.stderr * 1e5,
+            v.first_zero_ps.map_or("—".into(), |t| format!("{t:.3} ps"))
+        );
+    }
+    for p in &r.transport.rdf_first_peak {
+        eprintln!(
+            "  g(r) {}–{} first peak at {}",
+            p.pair[0],
+            p.pair[1],
+            p.r_A.map_or("—".into(), |x| format!("{x:.3} Å"))
+        );
+    }
+    if let Some(n) = &r.transport.note {
+        eprintln!("  note: {n}");
+    }
+    let _ = input;
+}
+
+/// Progress on a terminal (a bar with ETA) or as plain periodic lines in a log.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: u64,
+    next_line: u64,
+    clock: Instant,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} steps, {per_sec}, ETA {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b
+        });
+        Self {
+            bar,
+            total,
+            next_line: 0,
+            clock: Instant::now(),
+        }
+    }
+
+    fn stage(&mut self, name: &str, steps: u64) {
+        match &self.bar {
+            Some(b) => b.set_message(name.to_string()),
+            None => eprintln!("{name}: {steps} steps"),
+        }
+    }
+
+    fn tick(&mut self, step: u64, e: &Engine) {
+        match &self.bar {
+            Some(b) => {
+                if step % 50 == 0 {
+                    b.set_position(step);
+                }
+            }
+            None => {
+                if step >= self.next_line {
+                    let secs = self.clock.elapsed().as_secs_f64();
+                    let rate = step as f64 / secs.max(1e-9);
+                    eprintln!(
+                        "  step {step}/{} ({:.0} %)  T = {:.2} K  PE = {:.6e} eV  {:.0} steps/s  ETA {:.0} s",
+                        self.total,
+                        100.0 * step as f64 / self.total as f64,
+                        e.system.temperature(),
+                        e.energies().potential(),
+                        rate,
+                        (self.total - step) as f64 / rate
+                    );
+                    self.next_line = step + self.total.div_ceil(10).max(1);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `mdsim energy` and `mdsim check`.
+
+use crate::output::{prepare_output_dir, TextWriter};
+use anyhow::Result;
+use mdsim_core::units::EV_PER_A3_TO_BAR;
+use mdsim_core::Engine;
+use mdsim_io::input::EnsembleInput;
+use mdsim_io::Setup;
+use std::path::Path;
+
+/// Energy by component, pressure and forces of the input structure (like LAMMPS `run 0`).
+pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
+    let dir = prepare_output_dir(output, &setup.path)?;
+    let engine = Engine::new(
+        setup.system.clone(),
+        setup.force_field.clone(),
+        setup.input.neighbor.skin,
+    );
+    let s = &engine.system;
+    let n = s.n_atoms() as f64;
+    let e = engine.energies();
+    let p = engine.pressure_tensor().map(|x| x * EV_PER_A3_TO_BAR);
+    let tail = engine
+        .force_field
+        .pair
+        .tail_correction(&s.species_counts(), s.cell.volume());
+    println!(
+        "{}: {} atoms, volume {:.6} Å³",
+        setup.path.display(),
+        s.n_atoms(),
+        s.cell.volume()
+    );
+    println!(
+        "  pair (short-range)   {:>22.12} eV   {:>18.12} eV/atom",
+        e.pair.energy,
+        e.pair.energy / n
+    );
+    println!(
+        "  potential total      {:>22.12} eV   {:>18.12} eV/atom",
+        e.potential(),
+        e.potential() / n
+    );
+    println!("  kinetic              {:>22.12} eV", s.kinetic_energy());
+    if tail.energy != 0.0 {
+        println!(
+            "  tail correction      {:>22.12} eV   (not included above)",
+            tail.energy
+        );
+    }
+    println!(
+        "  pressure             {:>22.6} bar (with the kinetic part of the input velocities)",
+        (p[0] + p[1] + p[2]) / 3.0
+    );
+    println!(
+        "  pressure tensor xx yy zz xy xz yz (bar): {:.6} {:.6} {:.6} {:.6} {:.6} {:.6}",
+        p[0], p[1], p[2], p[3], p[4], p[5]
+    );
+    let mut w = TextWriter::create(dir.join("forces.csv"))?;
+    w.line("atom,species,fx_eV_per_A,fy_eV_per_A,fz_eV_per_A")?;
+    for (i, f) in s.forces.iter().enumerate() {
+        w.line(&format!(
+            "{i},{},{:.17e},{:.17e},{:.17e}",
+            s.species[s.types[i]].name, f[0], f[1], f[2]
+        ))?;
+    }
+    w.flush()?;
+    println!("  forces written to {}", dir.join("forces.csv").display());
+    Ok(())
+}
+
+/// Prints what would be run.
+pub fn check(setup: &Setup) {
+    let s = &setup.system;
+    let input = &setup.input;
+    println!("{}: OK", setup.path.display());
+    if !input.title.is_empty() {
+        println!("  {}", input.title);
+    }
+    let counts = s.species_counts();
+    let composition: Vec<String> = s
+        .species
+        .iter()
+        .zip(&counts)
+        .map(|(sp, c)| format!("{c} {}", sp.name))
+        .collect();
+    println!(
+        "  {} atoms ({}), cell volume {:.4} Å³",
+        s.n_atoms(),
+        composition.join(", "),
+        s.cell.volume()
+    );
+    println!(
+        "  force field: cutoff {} Å, skin {} Å",
+        setup.force_field.cutoff(),
+        input.neighbor.skin
+    );
+    if let Some(t) = input.initial_temperature {
+        println!(
+            "  initial velocities: Maxwell–Boltzmann at {t} K, seed {}",
+            input.seed
+        );
+    }
+    for (k, (stage, steps)) in input.stages.iter().zip(&setup.stage_steps).enumerate() {
+        let ens = match stage.ensemble {
+            EnsembleInput::Nve => "NVE".to_string(),
+            EnsembleInput::Nvt {
+                temperature,
+                damping_ps,
+                chain,
+            } => {
+                format!(
+                    "NVT {temperature} K (Nosé–Hoover chain of {chain}, damping {damping_ps} ps)"
+                )
+            }
+        };
+        println!(
+            "  stage {} {}: {ens}, {} ps = {steps} steps of {} ps{}",
+            k + 1,
+            stage.name,
+            stage.duration_ps,
+            input.timestep_ps,
+            if stage.production { ", production" } else { "" }
+        );
+    }
+}
