@@ -84,16 +84,11 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     let clock = Instant::now();
     let mut failure: Option<String> = None;
 
-    let conserved = |e: &Engine, nh: Option<&NoseHooverChain>, bath: f64| {
+    let conserved = |e: &mut Engine, nh: Option<&NoseHooverChain>, bath: f64| {
         e.system.kinetic_energy() + e.energies().potential() + bath + nh.map_or(0.0, |t| t.energy())
     };
-    write_thermo(
-        &mut thermo,
-        &engine,
-        step,
-        dt,
-        conserved(&engine, None, 0.0),
-    )?;
+    let e0 = conserved(&mut engine, None, 0.0);
+    write_thermo(&mut thermo, &mut engine, step, dt, e0)?;
     if let Some(w) = trajectory.as_mut() {
         write_frame(
             w,
@@ -130,10 +125,10 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             observers.sample(&engine.system, 0)?;
         }
         for _ in 0..steps {
-            engine.step(dt, thermostat.as_mut());
+            let thermo_step = (step + 1) % input.output.thermo_every == 0;
+            engine.step(dt, thermostat.as_mut(), thermo_step);
             step += 1;
-            let pe = engine.energies().potential();
-            if !pe.is_finite() || !engine.system.kinetic_energy().is_finite() {
+            if !engine.system.kinetic_energy().is_finite() {
                 failure = Some(format!("the energy became non-finite at step {step} (t = {:.4} ps): the system blew up; check the time step and the structure", step as f64 * dt));
                 break 'stages;
             }
@@ -141,11 +136,15 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
                 prod_steps_done += 1;
                 observers.sample(&engine.system, prod_steps_done)?;
             }
-            let e_cons = conserved(&engine, thermostat.as_ref(), bath_energy);
-            if step % input.output.thermo_every == 0 {
-                write_thermo(&mut thermo, &engine, step, dt, e_cons)?;
+            if thermo_step {
+                let e_cons = conserved(&mut engine, thermostat.as_ref(), bath_energy);
+                if !e_cons.is_finite() {
+                    failure = Some(format!("the energy became non-finite at step {step} (t = {:.4} ps): the system blew up; check the time step and the structure", step as f64 * dt));
+                    break 'stages;
+                }
+                write_thermo(&mut thermo, &mut engine, step, dt, e_cons)?;
                 if stage.production {
-                    observers.thermo(&engine);
+                    observers.thermo(&mut engine);
                 }
             }
             if let Some(w) = trajectory.as_mut() {
@@ -162,7 +161,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             if input.output.checkpoint_every > 0 && step % input.output.checkpoint_every == 0 {
                 write_checkpoint(&dir, &engine.system, step, dt)?;
             }
-            progress.tick(step, &engine);
+            progress.tick(step, &mut engine);
         }
         if let Some(nh) = &thermostat {
             bath_energy += nh.energy();
@@ -227,7 +226,13 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn write_thermo(w: &mut TextWriter, e: &Engine, step: u64, dt: f64, conserved: f64) -> Result<()> {
+fn write_thermo(
+    w: &mut TextWriter,
+    e: &mut Engine,
+    step: u64,
+    dt: f64,
+    conserved: f64,
+) -> Result<()> {
     let ke = e.system.kinetic_energy();
     let pe = e.energies().potential();
     w.line(&format!(
@@ -430,7 +435,7 @@ impl Observers {
         Ok(())
     }
 
-    fn thermo(&mut self, e: &Engine) {
+    fn thermo(&mut self, e: &mut Engine) {
         self.temperature.0.push(e.system.temperature());
         self.potential_per_atom
             .0
@@ -687,7 +692,7 @@ impl Progress {
         }
     }
 
-    fn tick(&mut self, step: u64, e: &Engine) {
+    fn tick(&mut self, step: u64, e: &mut Engine) {
         match &self.bar {
             Some(b) => {
                 if step % 50 == 0 {

@@ -11,15 +11,15 @@ use std::path::Path;
 /// Energy by component, pressure and forces of the input structure (like LAMMPS `run 0`).
 pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
     let dir = prepare_output_dir(output, &setup.path)?;
-    let engine = Engine::new(
+    let mut engine = Engine::new(
         setup.system.clone(),
         setup.force_field.clone(),
         setup.input.neighbor.skin,
     );
+    let e = *engine.energies();
+    let p = engine.pressure_tensor().map(|x| x * EV_PER_A3_TO_BAR);
     let s = &engine.system;
     let n = s.n_atoms() as f64;
-    let e = engine.energies();
-    let p = engine.pressure_tensor().map(|x| x * EV_PER_A3_TO_BAR);
     let tail = engine
         .force_field
         .pair

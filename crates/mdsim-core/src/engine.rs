@@ -57,6 +57,8 @@ pub struct Engine {
     nlist: NeighborList,
     workspace: ForceWorkspace,
     energies: Energies,
+    /// Whether `energies` belong to the current configuration.
+    energies_current: bool,
 }
 
 impl Engine {
@@ -69,12 +71,18 @@ impl Engine {
             nlist,
             workspace: ForceWorkspace::default(),
             energies: Energies::default(),
+            energies_current: false,
         };
-        engine.compute_forces();
+        engine.compute_forces(true);
         engine
     }
 
-    pub fn energies(&self) -> &Energies {
+    /// Energies and virial of the current configuration. Steps taken with
+    /// `with_energy = false` skip them; this then computes them (a force evaluation).
+    pub fn energies(&mut self) -> &Energies {
+        if !self.energies_current {
+            self.compute_forces(true);
+        }
         &self.energies
     }
 
@@ -82,9 +90,10 @@ impl Engine {
         &self.nlist
     }
 
-    /// Recomputes forces and energies, rebuilding the neighbour list (and wrapping atoms back
-    /// into the cell) when an atom has moved more than half the skin.
-    pub fn compute_forces(&mut self) {
+    /// Recomputes forces, and energies and virial when `with_energy`, rebuilding the
+    /// neighbour list (and wrapping atoms back into the cell) when an atom has moved more than
+    /// half the skin.
+    pub fn compute_forces(&mut self, with_energy: bool) {
         if self.nlist.needs_rebuild(&self.system.positions) {
             self.system.wrap_positions();
             self.nlist.build(&self.system.cell, &self.system.positions);
@@ -98,26 +107,34 @@ impl Engine {
             &s.types,
             &mut s.forces,
             &mut self.workspace,
+            with_energy,
         );
+        self.energies_current = with_energy;
     }
 
     /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).
-    pub fn pressure_tensor(&self) -> [f64; 6] {
+    pub fn pressure_tensor(&mut self) -> [f64; 6] {
+        let vir = self.energies().virial();
         let kin = self.system.kinetic_tensor();
-        let vir = self.energies.virial();
         let v = self.system.cell.volume();
         std::array::from_fn(|k| (kin[k] + vir[k]) / v)
     }
 
     /// Scalar pressure in eV/Å³.
-    pub fn pressure(&self) -> f64 {
+    pub fn pressure(&mut self) -> f64 {
         let p = self.pressure_tensor();
         (p[0] + p[1] + p[2]) / 3.0
     }
 
     /// One velocity-Verlet step of length `dt` (ps), NVE, or NVT with a Nosé–Hoover chain
-    /// applied for half a step before and after.
-    pub fn step(&mut self, dt: f64, mut thermostat: Option<&mut NoseHooverChain>) {
+    /// applied for half a step before and after. `with_energy` computes the energies and
+    /// virial of the new configuration along with the forces (cheaper than asking later).
+    pub fn step(
+        &mut self,
+        dt: f64,
+        mut thermostat: Option<&mut NoseHooverChain>,
+        with_energy: bool,
+    ) {
         if let Some(nh) = thermostat.as_deref_mut() {
             nh.half_step(&mut self.system, dt);
         }
@@ -132,7 +149,7 @@ impl Engine {
             x[1] += dt * v[1];
             x[2] += dt * v[2];
         }
-        self.compute_forces();
+        self.compute_forces(with_energy);
         self.kick(0.5 * dt);
         if let Some(nh) = thermostat {
             nh.half_step(&mut self.system, dt);

@@ -24,7 +24,8 @@ pub struct Chunk {
     pub neighbors: Vec<u32>,
     /// Index into [`NeighborList::shifts`] per pair.
     pub images: Vec<u16>,
-    /// One past the largest atom index the chunk touches (its force buffer spans start..j_end).
+    /// The atoms the chunk's pairs touch lie in `j_lo..j_end` (its force buffer's range).
+    pub j_lo: usize,
     pub j_end: usize,
 }
 
@@ -170,34 +171,70 @@ impl NeighborList {
         );
         let zero_image = (self.shifts.len() / 2) as u16;
 
-        // Bin the atoms: a counting sort keeps atoms of a bin in index order (deterministic).
-        let n_bins = (axes[0].bins * axes[1].bins * axes[2].bins) as usize;
-        let bin_of = |x: &[f64; 3]| -> [i64; 3] {
-            let s = cell.to_fractional(*x);
-            [0, 1, 2].map(|k| {
-                let b = (s[k].rem_euclid(1.0) * axes[k].bins as f64) as i64;
-                b.clamp(0, axes[k].bins - 1)
+        // Bin the atoms: a counting sort keeps atoms of a bin in index order (deterministic),
+        // and a bin-ordered copy of the positions makes the candidate scan contiguous.
+        let dims = axes.map(|a| a.bins);
+        let n_bins = (dims[0] * dims[1] * dims[2]) as usize;
+        let flat = |b: [i64; 3]| ((b[0] * dims[1] + b[1]) * dims[2] + b[2]) as usize;
+        let atom_bin: Vec<usize> = positions
+            .iter()
+            .map(|x| {
+                let s = cell.to_fractional(*x);
+                flat([0, 1, 2].map(|k| {
+                    let f = s[k] - s[k].floor();
+                    ((f * dims[k] as f64) as i64).clamp(0, dims[k] - 1)
+                }))
             })
-        };
-        let flat = |b: [i64; 3]| ((b[0] * axes[1].bins + b[1]) * axes[2].bins + b[2]) as usize;
-        let atom_bins: Vec<[i64; 3]> = positions.iter().map(bin_of).collect();
+            .collect();
         let mut bin_start = vec![0u32; n_bins + 1];
-        for b in &atom_bins {
-            bin_start[flat(*b) + 1] += 1;
+        for &b in &atom_bin {
+            bin_start[b + 1] += 1;
         }
         for k in 0..n_bins {
             bin_start[k + 1] += bin_start[k];
         }
         let mut fill = bin_start.clone();
         let mut bin_atoms = vec![0u32; n];
-        for (i, b) in atom_bins.iter().enumerate() {
-            let slot = &mut fill[flat(*b)];
-            bin_atoms[*slot as usize] = i as u32;
-            *slot += 1;
+        let mut bin_positions = vec![[0.0; 3]; n];
+        for (i, &b) in atom_bin.iter().enumerate() {
+            let slot = fill[b] as usize;
+            bin_atoms[slot] = i as u32;
+            bin_positions[slot] = positions[i];
+            fill[b] += 1;
+        }
+
+        // Half stencil: of the offsets o and −o between two bins only the lexicographically
+        // positive one is searched; pairs inside one bin are taken with j > i. Each pair
+        // (i, j, T) is thereby found exactly once. Per bin, the stencil lists the neighbour
+        // bins with the lattice translation each is reached through.
+        let mut offsets = Vec::new();
+        for oa in -axes[0].reach..=axes[0].reach {
+            for ob in -axes[1].reach..=axes[1].reach {
+                for oc in -axes[2].reach..=axes[2].reach {
+                    if (oa, ob, oc) > (0, 0, 0) {
+                        offsets.push([oa, ob, oc]);
+                    }
+                }
+            }
+        }
+        let mut stencil: Vec<(u32, u16)> = Vec::with_capacity(n_bins * offsets.len());
+        for ba in 0..dims[0] {
+            for bb in 0..dims[1] {
+                for bc in 0..dims[2] {
+                    for o in &offsets {
+                        let b = [ba + o[0], bb + o[1], bc + o[2]];
+                        let wrapped = [0, 1, 2].map(|k| b[k].rem_euclid(dims[k]));
+                        let shift = [0, 1, 2].map(|k| b[k].div_euclid(dims[k]) + axes[k].max_shift);
+                        let image = (shift[0] * span[1] + shift[1]) * span[2] + shift[2];
+                        stencil.push((flat(wrapped) as u32, image as u16));
+                    }
+                }
+            }
         }
 
         let r2_list = r_list * r_list;
         let shifts = &self.shifts;
+        let per_bin = offsets.len();
         let n_chunks = n.div_ceil(CHUNK_ATOMS);
         self.chunks.resize_with(n_chunks, Chunk::default);
         self.chunks
@@ -210,50 +247,35 @@ impl NeighborList {
                 chunk.neighbors.clear();
                 chunk.images.clear();
                 chunk.offsets.push(0);
-                let mut j_end = chunk.end;
+                let (mut j_lo, mut j_hi) = (chunk.start, chunk.end);
                 for i in chunk.start..chunk.end {
                     let xi = positions[i];
-                    let bi = atom_bins[i];
-                    // Stencil: bin offsets with the lattice translation each wraps through.
-                    for oa in -axes[0].reach..=axes[0].reach {
-                        let (ba, sa) = wrap_bin(bi[0] + oa, axes[0]);
-                        for ob in -axes[1].reach..=axes[1].reach {
-                            let (bb, sb) = wrap_bin(bi[1] + ob, axes[1]);
-                            for oc in -axes[2].reach..=axes[2].reach {
-                                let (bc, sc) = wrap_bin(bi[2] + oc, axes[2]);
-                                let image = (((sa + axes[0].max_shift) * span[1]
-                                    + (sb + axes[1].max_shift))
-                                    * span[2]
-                                    + (sc + axes[2].max_shift))
-                                    as u16;
-                                let t = shifts[image as usize];
-                                let b = flat([ba, bb, bc]);
-                                for &j in
-                                    &bin_atoms[bin_start[b] as usize..bin_start[b + 1] as usize]
-                                {
-                                    let j = j as usize;
-                                    // Each pair once: (i, j, S) and (j, i, −S) are the same pair.
-                                    if j < i || (j == i && image <= zero_image) {
-                                        continue;
-                                    }
-                                    let xj = positions[j];
-                                    let d = [
-                                        xj[0] + t[0] - xi[0],
-                                        xj[1] + t[1] - xi[1],
-                                        xj[2] + t[2] - xi[2],
-                                    ];
-                                    if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
-                                        chunk.neighbors.push(j as u32);
-                                        chunk.images.push(image);
-                                        j_end = j_end.max(j + 1);
-                                    }
-                                }
+                    let b = atom_bin[i];
+                    let mut scan = |bin: usize, image: u16, same_bin: bool| {
+                        let t = shifts[image as usize];
+                        let origin = [xi[0] - t[0], xi[1] - t[1], xi[2] - t[2]];
+                        let range = bin_start[bin] as usize..bin_start[bin + 1] as usize;
+                        for (&j, xj) in bin_atoms[range.clone()].iter().zip(&bin_positions[range]) {
+                            if same_bin && j as usize <= i {
+                                continue;
+                            }
+                            let d = [xj[0] - origin[0], xj[1] - origin[1], xj[2] - origin[2]];
+                            if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
+                                chunk.neighbors.push(j);
+                                chunk.images.push(image);
+                                j_lo = j_lo.min(j as usize);
+                                j_hi = j_hi.max(j as usize + 1);
                             }
                         }
+                    };
+                    scan(b, zero_image, true);
+                    for &(nb, image) in &stencil[b * per_bin..(b + 1) * per_bin] {
+                        scan(nb as usize, image, false);
                     }
                     chunk.offsets.push(chunk.neighbors.len() as u32);
                 }
-                chunk.j_end = j_end;
+                chunk.j_lo = j_lo;
+                chunk.j_end = j_hi;
             });
         self.reference.clear();
         self.reference.extend_from_slice(positions);
@@ -261,13 +283,9 @@ impl NeighborList {
     }
 }
 
-#[inline]
-fn wrap_bin(b: i64, axis: BinAxis) -> (i64, i64) {
-    (b.rem_euclid(axis.bins), b.div_euclid(axis.bins))
-}
-
 /// Every pair within `r_max` by brute force over lattice images: the test oracle.
 /// Returns (i, j, d) with i ≤ j and d = x_j + T − x_i, each pair once.
+/// (The list may store a pair as (j, i, −T); compare unordered.)
 pub fn brute_force_pairs(
     cell: &Cell,
     positions: &[[f64; 3]],
@@ -314,6 +332,17 @@ mod tests {
             .collect()
     }
 
+    /// A pair as (i ≤ j, d rounded to 1e-6 Å); a self-image pair takes the larger of ±d.
+    fn canonical(i: usize, j: usize, d: [f64; 3]) -> (usize, usize, [i64; 3]) {
+        let q = d.map(|x| (x * 1e6).round() as i64);
+        let neg = q.map(|x| -x);
+        match i.cmp(&j) {
+            std::cmp::Ordering::Less => (i, j, q),
+            std::cmp::Ordering::Greater => (j, i, neg),
+            std::cmp::Ordering::Equal => (i, j, q.max(neg)),
+        }
+    }
+
     fn list_pairs(
         nl: &NeighborList,
         positions: &[[f64; 3]],
@@ -322,7 +351,7 @@ mod tests {
         let mut out = Vec::new();
         nl.for_each_pair(positions, |i, j, d| {
             if d.iter().map(|x| x * x).sum::<f64>() < r_max * r_max {
-                out.push((i, j, d.map(|x| (x * 1e6).round() as i64)));
+                out.push(canonical(i, j, d));
             }
         });
         out.sort();
@@ -336,7 +365,7 @@ mod tests {
         let r = cutoff + skin;
         let mut oracle: Vec<_> = brute_force_pairs(&cell, &positions, r)
             .into_iter()
-            .map(|(i, j, d)| (i, j, d.map(|x| (x * 1e6).round() as i64)))
+            .map(|(i, j, d)| canonical(i, j, d))
             .collect();
         oracle.sort();
         assert_eq!(list_pairs(&nl, &positions, r), oracle);

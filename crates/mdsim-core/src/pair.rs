@@ -124,6 +124,8 @@ pub trait PairKernel: Sync {
     /// Energy (eV) and −(dU/dr)/r (eV/Å²) for pair-type index `tij` at squared distance `r2`;
     /// (0, 0) beyond the cutoff.
     fn eval(&self, tij: usize, r2: f64) -> (f64, f64);
+    /// −(dU/dr)/r only (for steps that need no energy); 0 beyond the cutoff.
+    fn force(&self, tij: usize, r2: f64) -> f64;
     fn n_species(&self) -> usize;
 }
 
@@ -182,6 +184,21 @@ impl PairKernel for LjKernel {
         let energy = inv6 * (c.c12 * inv6 - c.c6) - c.e_shift;
         let f_over_r = inv6 * (12.0 * c.c12 * inv6 - 6.0 * c.c6) * inv2;
         (energy, f_over_r)
+    }
+
+    #[inline(always)]
+    fn force(&self, tij: usize, r2: f64) -> f64 {
+        let c = &self.table[tij];
+        let inv2 = 1.0 / r2;
+        let inv6 = inv2 * inv2 * inv2;
+        let f_over_r = inv6 * (12.0 * c.c12 * inv6 - 6.0 * c.c6) * inv2;
+        // Select instead of branch: a third of the listed pairs lie beyond the cutoff, at
+        // random, which a branch predictor cannot learn.
+        if r2 < c.rc2 {
+            f_over_r
+        } else {
+            0.0
+        }
     }
 
     fn n_species(&self) -> usize {

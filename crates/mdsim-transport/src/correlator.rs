@@ -226,7 +226,35 @@ impl BlockedCurves {
         (0..self.reported_lags()).map(|l| self.lag_ps(l)).collect()
     }
 
+    /// Checks that the arrays match the declared sizes. Call this on data read back from a
+    /// file before using the accessors (which index without checking); the estimators do.
+    pub fn validate(&self) -> Result<()> {
+        let n_lags = self.max_lag.checked_add(1);
+        let sums = n_lags
+            .and_then(|l| l.checked_mul(self.n_groups))
+            .and_then(|x| x.checked_mul(self.n_blocks));
+        let counts = n_lags.and_then(|l| l.checked_mul(self.n_blocks));
+        if self.group_sizes.len() != self.n_groups
+            || sums != Some(self.sums.len())
+            || counts != Some(self.counts.len())
+            || !(self.dt_ps > 0.0 && self.dt_ps.is_finite())
+        {
+            return Err(TransportError::Config(format!(
+                "inconsistent correlation data: {} groups, {} blocks, max lag {}, dt {} ps but                  {} group sizes, {} sums, {} counts",
+                self.n_groups,
+                self.n_blocks,
+                self.max_lag,
+                self.dt_ps,
+                self.group_sizes.len(),
+                self.sums.len(),
+                self.counts.len()
+            )));
+        }
+        Ok(())
+    }
+
     pub(crate) fn check_group(&self, group: usize) -> Result<()> {
+        self.validate()?;
         if group >= self.n_groups {
             return Err(TransportError::GroupOutOfRange {
                 group,

@@ -81,7 +81,7 @@ pub fn choose_window(
         Err(TransportError::WindowTooShort {
             start_ps,
             end_ps,
-            n_points: (e + 1).saturating_sub(s),
+            n_points: e.saturating_add(1).saturating_sub(s),
         })
     };
     match spec {
@@ -94,7 +94,7 @@ pub fn choose_window(
             // Tolerance so that 0.3 ps / 0.1 ps is lag 3, not 2.9999999.
             let s = (start_ps / dt_ps - 1e-9).ceil().max(0.0) as usize;
             let e = ((end_ps / dt_ps + 1e-9).floor().max(0.0) as usize).min(last);
-            if e < s + 1 {
+            if e <= s {
                 return too_short(start_ps, end_ps, s, e);
             }
             Ok(window(s, e, WindowChoice::Manual))
@@ -116,7 +116,7 @@ pub fn choose_window(
                 Some(s) => (s, WindowChoice::Auto),
                 None => (min_start.max(last / 2), WindowChoice::AutoNotDiffusive),
             };
-            if last < s + 1 {
+            if last <= s {
                 return too_short(s as f64 * dt_ps, last as f64 * dt_ps, s, last);
             }
             Ok(window(s, last, choice))
@@ -167,11 +167,11 @@ pub fn local_loglog_slopes(curve: &[f64]) -> Vec<f64> {
 pub fn block_slopes(data: &BlockedCurves, group: usize, window: &FitWindow) -> Result<Vec<f64>> {
     data.check_group(group)?;
     let (s, e) = (window.start_lag, window.end_lag);
-    if e < s + 1 || e > data.max_lag {
+    if e <= s || e > data.max_lag {
         return Err(TransportError::WindowTooShort {
             start_ps: window.start_ps,
             end_ps: window.end_ps,
-            n_points: (e + 1).saturating_sub(s),
+            n_points: e.saturating_add(1).saturating_sub(s),
         });
     }
     let x: Vec<f64> = (s..=e).map(|l| data.lag_ps(l)).collect();

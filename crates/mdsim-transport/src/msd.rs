@@ -63,14 +63,14 @@ impl MsdAccumulator {
 
     /// The all-origins MSD curve with per-lag block standard errors.
     pub fn curve(&self) -> MsdCurve {
-        MsdCurve::from_data(self.data())
+        MsdCurve::build(self.data())
     }
 
     /// Diffusion coefficient of every non-empty group.
     pub fn diffusion(&self, spec: FitWindowSpec) -> Result<Vec<Diffusion>> {
         let data = self.data();
         (0..data.n_groups)
-            .filter(|&g| data.group_sizes[g] > 0)
+            .filter(|&g| data.group_sizes.get(g).is_some_and(|&n| n > 0))
             .map(|g| diffusion_from_msd(data, g, spec))
             .collect()
     }
@@ -94,7 +94,7 @@ pub struct Diffusion {
 impl Diffusion {
     /// 95 % confidence interval in cm²/s: D ± t_{0.975, n_blocks−1} · stderr.
     pub fn interval95_cm2_s(&self) -> (f64, f64) {
-        self.d_cm2_s.interval95(self.n_blocks - 1)
+        self.d_cm2_s.interval95(self.n_blocks.saturating_sub(1))
     }
 }
 
@@ -137,7 +137,13 @@ pub struct MsdCurve {
 }
 
 impl MsdCurve {
-    pub fn from_data(data: &BlockedCurves) -> Self {
+    /// Curve from stored per-block sums (checked for consistency first).
+    pub fn from_data(data: &BlockedCurves) -> Result<Self> {
+        data.validate()?;
+        Ok(Self::build(data))
+    }
+
+    fn build(data: &BlockedCurves) -> Self {
         Self {
             lag_ps: data.lag_times_ps(),
             msd_a2: (0..data.n_groups).map(|g| data.pooled_mean(g)).collect(),
@@ -150,12 +156,12 @@ impl MsdCurve {
     pub fn write_csv<W: Write>(&self, w: W, names: &[&str]) -> io::Result<()> {
         let mut header = vec!["lag_ps".to_string()];
         let mut cols: Vec<&[f64]> = vec![&self.lag_ps];
-        for g in 0..self.msd_a2.len() {
+        for (g, (msd, err)) in self.msd_a2.iter().zip(&self.msd_stderr_a2).enumerate() {
             let n = csv::name(names, g);
             header.push(format!("msd_{n}_A2"));
             header.push(format!("msd_{n}_stderr_A2"));
-            cols.push(&self.msd_a2[g]);
-            cols.push(&self.msd_stderr_a2[g]);
+            cols.push(msd);
+            cols.push(err);
         }
         csv::write_columns(w, &header, &cols)
     }

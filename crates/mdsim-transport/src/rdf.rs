@@ -87,7 +87,7 @@ impl Rdf {
                     self.n_species
                 )));
             }
-            if !(r >= 0.0) {
+            if r.is_nan() || r < 0.0 {
                 return Err(TransportError::Rdf(format!("invalid pair distance {r} Å")));
             }
             let bin = (r / self.dr) as usize;

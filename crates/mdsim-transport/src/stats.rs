@@ -48,7 +48,7 @@ pub fn t975(nu: f64) -> f64 {
 /// freedom (non-integer allowed). Returns NaN if `p` is not in (0, 1) or `nu` is not positive
 /// and finite.
 pub fn student_t_quantile(p: f64, nu: f64) -> f64 {
-    if !(p > 0.0 && p < 1.0) || !(nu > 0.0 && nu.is_finite()) {
+    if !(p > 0.0 && p < 1.0 && nu > 0.0 && nu.is_finite()) {
         return f64::NAN;
     }
     if p == 0.5 {

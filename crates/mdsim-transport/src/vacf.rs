@@ -53,7 +53,7 @@ impl VacfAccumulator {
     }
 
     pub fn curve(&self) -> VacfCurve {
-        VacfCurve::from_data(self.data())
+        VacfCurve::build(self.data())
     }
 
     /// Green–Kubo D (integrated over all available lags) and first zero crossing of every
@@ -61,7 +61,7 @@ impl VacfAccumulator {
     pub fn summary(&self) -> Result<Vec<VacfSummary>> {
         let data = self.data();
         (0..data.n_groups)
-            .filter(|&g| data.group_sizes[g] > 0)
+            .filter(|&g| data.group_sizes.get(g).is_some_and(|&n| n > 0))
             .map(|g| vacf_summary(data, g, None))
             .collect()
     }
@@ -146,7 +146,13 @@ pub struct VacfCurve {
 }
 
 impl VacfCurve {
-    pub fn from_data(data: &BlockedCurves) -> Self {
+    /// Curve from stored per-block sums (checked for consistency first).
+    pub fn from_data(data: &BlockedCurves) -> Result<Self> {
+        data.validate()?;
+        Ok(Self::build(data))
+    }
+
+    fn build(data: &BlockedCurves) -> Self {
         let z: Vec<Vec<f64>> = (0..data.n_groups).map(|g| data.pooled_mean(g)).collect();
         let z_normalized = z
             .iter()
@@ -167,14 +173,19 @@ impl VacfCurve {
     pub fn write_csv<W: Write>(&self, w: W, names: &[&str]) -> io::Result<()> {
         let mut header = vec!["lag_ps".to_string()];
         let mut cols: Vec<&[f64]> = vec![&self.lag_ps];
-        for g in 0..self.z_a2_ps2.len() {
+        let groups = self
+            .z_a2_ps2
+            .iter()
+            .zip(&self.z_stderr_a2_ps2)
+            .zip(&self.z_normalized);
+        for (g, ((z, err), norm)) in groups.enumerate() {
             let n = csv::name(names, g);
             header.push(format!("vacf_{n}_A2_per_ps2"));
             header.push(format!("vacf_{n}_stderr_A2_per_ps2"));
             header.push(format!("vacf_{n}_normalized"));
-            cols.push(&self.z_a2_ps2[g]);
-            cols.push(&self.z_stderr_a2_ps2[g]);
-            cols.push(&self.z_normalized[g]);
+            cols.push(z);
+            cols.push(err);
+            cols.push(norm);
         }
         csv::write_columns(w, &header, &cols)
     }

@@ -45,8 +45,8 @@ fn ballistic_drift_and_rest_give_exact_msd() {
     assert_eq!(curve.lag_ps.len(), 61);
     for (lag, t) in curve.lag_ps.iter().enumerate() {
         assert!((t - lag as f64 * dt).abs() < 1e-15);
-        for g in 0..3 {
-            let exact = v2[g] * t * t;
+        for (g, v2g) in v2.iter().enumerate() {
+            let exact = v2g * t * t;
             let got = curve.msd_a2[g][lag];
             assert!(
                 (got - exact).abs() <= 1e-9 * (1.0 + exact),
@@ -182,6 +182,15 @@ fn outputs_serialize_and_write_csv() {
         diffusion_from_msd(&raw, 0, FitWindowSpec::Auto).unwrap(),
         d[0]
     );
+    assert_eq!(MsdCurve::from_data(&raw).unwrap(), msd.curve());
+    // A damaged file is an error, not a panic.
+    let mut broken = raw.clone();
+    broken.sums.pop();
+    assert!(matches!(
+        diffusion_from_msd(&broken, 0, FitWindowSpec::Auto),
+        Err(TransportError::Config(_))
+    ));
+    assert!(MsdCurve::from_data(&broken).is_err());
     let curve: MsdCurve =
         serde_json::from_str(&serde_json::to_string(&msd.curve()).unwrap()).unwrap();
     assert_eq!(curve, msd.curve());

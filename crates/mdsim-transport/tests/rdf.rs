@@ -9,12 +9,15 @@ fn pairs(pos: &[[f64; 3]], species: &[usize], l: f64) -> Vec<(usize, usize, f64)
     let mut out = Vec::new();
     for i in 0..pos.len() {
         for j in i + 1..pos.len() {
-            let mut r2 = 0.0;
-            for k in 0..3 {
-                let mut d = pos[j][k] - pos[i][k];
-                d -= l * (d / l).round();
-                r2 += d * d;
-            }
+            let r2: f64 = pos[j]
+                .iter()
+                .zip(&pos[i])
+                .map(|(a, b)| {
+                    let d = a - b;
+                    let d = d - l * (d / l).round();
+                    d * d
+                })
+                .sum();
             out.push((species[i], species[j], r2.sqrt()));
         }
     }
