@@ -3,12 +3,12 @@
 
 use crate::output::{prepare_output_dir, utc_now, write_atomic, TextWriter};
 use anyhow::{bail, Context, Result};
-use mdsim_core::units::{BOLTZMANN_EV_K, EV_PER_A3_TO_BAR};
+use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{velocities, Engine, NoseHooverChain, System};
 use mdsim_io::input::{EnsembleInput, Input};
 use mdsim_io::{xyz, Setup};
 use mdsim_transport::{
-    Estimate, FitWindowSpec, MsdAccumulator, Rdf, VacfAccumulator, WindowConfig,
+    Estimate, FitWindowSpec, MsdAccumulator, Rdf, VacfAccumulator, WindowChoice, WindowConfig,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -453,6 +453,11 @@ impl Observers {
                 Ok(ds) => {
                     for d in ds {
                         let name = names[d.group].to_string();
+                        if d.window.choice == WindowChoice::AutoNotDiffusive {
+                            out.notes.push(format!(
+                                "MSD of {name} never became linear (log-log slope ≈ 1) within the longest lag; D is fitted on the second half of the lags and may be biased: raise transport.msd.max_lag_ps or run longer"
+                            ));
+                        }
                         let reference =
                             self.reference
                                 .as_ref()
@@ -478,19 +483,22 @@ impl Observers {
                         });
                     }
                 }
-                Err(e) => out.note = Some(format!("no diffusion estimate: {e}")),
+                Err(e) => out.notes.push(format!("no diffusion estimate: {e}")),
             }
         }
         if let Some(vacf) = &self.vacf {
             std::fs::write(dir.join("vacf.csv"), vacf.curve().to_csv(&names))?;
-            if let Ok(summaries) = vacf.summary() {
-                for v in summaries {
-                    out.vacf.push(VacfOut {
-                        species: names[v.group].to_string(),
-                        diffusion_green_kubo_cm2_s: v.d_green_kubo_a2_ps.scaled(1e-4),
-                        first_zero_ps: v.first_zero_ps,
-                    });
+            match vacf.summary() {
+                Ok(summaries) => {
+                    for v in summaries {
+                        out.vacf.push(VacfOut {
+                            species: names[v.group].to_string(),
+                            diffusion_green_kubo_cm2_s: v.d_green_kubo_cm2_s,
+                            first_zero_ps: v.first_zero_ps,
+                        });
+                    }
                 }
+                Err(e) => out.notes.push(format!("no VACF summary: {e}")),
             }
         }
         if let Some((rdf, _, _)) = &self.rdf {
@@ -503,7 +511,6 @@ impl Observers {
                 });
             }
         }
-        let _ = BOLTZMANN_EV_K;
         Ok(out)
     }
 }
@@ -564,8 +571,8 @@ struct TransportOut {
     vacf: Vec<VacfOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     rdf_first_peak: Vec<RdfPeakOut>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -650,7 +657,7 @@ fn print_summary(r: &Results, input: &Input) {
             p.r_A.map_or("—".into(), |x| format!("{x:.3} Å"))
         );
     }
-    if let Some(n) = &r.transport.note {
+    for n in &r.transport.notes {
         eprintln!("  note: {n}");
     }
     let _ = input;

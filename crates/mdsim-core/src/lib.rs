@@ -5,6 +5,7 @@ pub mod cell;
 pub mod engine;
 pub mod forces;
 pub mod neighbor;
+pub mod oracle;
 pub mod pair;
 pub mod system;
 pub mod thermostat;

@@ -1,0 +1,41 @@
+//! Brute-force reference implementations, kept only as test oracles.
+
+use crate::cell::Cell;
+use crate::forces::EnergyVirial;
+use crate::neighbor::brute_force_pairs;
+use crate::pair::PairKernel;
+
+/// Pair energy, virial and forces by a direct sum over all pairs and lattice images.
+pub fn brute_force_pair_forces<K: PairKernel>(
+    kernel: &K,
+    cell: &Cell,
+    positions: &[[f64; 3]],
+    types: &[usize],
+    cutoff: f64,
+) -> (EnergyVirial, Vec<[f64; 3]>) {
+    let n = kernel.n_species();
+    let mut forces = vec![[0.0; 3]; positions.len()];
+    let mut ev = EnergyVirial::default();
+    for (i, j, d) in brute_force_pairs(cell, positions, cutoff) {
+        let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        let (e, f_over_r) = kernel.eval(types[i] * n + types[j], r2);
+        ev.energy += e;
+        let f = d.map(|x| f_over_r * x);
+        for k in 0..3 {
+            forces[i][k] -= f[k];
+            forces[j][k] += f[k];
+        }
+        let w = [
+            d[0] * f[0],
+            d[1] * f[1],
+            d[2] * f[2],
+            d[0] * f[1],
+            d[0] * f[2],
+            d[1] * f[2],
+        ];
+        for k in 0..6 {
+            ev.virial[k] += w[k];
+        }
+    }
+    (ev, forces)
+}

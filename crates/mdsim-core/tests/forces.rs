@@ -1,0 +1,175 @@
+//! Forces against independent references: −∇E by central finite differences, the
+//! brute-force pair sum over images, and the virial against the strain derivative.
+
+use mdsim_core::oracle::brute_force_pair_forces;
+use mdsim_core::pair::LjKernel;
+use mdsim_core::{Cell, Engine, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
+use rand::{RngExt, SeedableRng};
+
+/// Two LJ species with different ε, σ and cutoffs (one shifted, one not).
+fn potential() -> PairPotential {
+    let lj = |epsilon: f64, sigma: f64, cutoff: f64, shift: bool| PairSpec {
+        terms: vec![PairTerm::LennardJones { epsilon, sigma }],
+        cutoff,
+        shift,
+    };
+    let mut p = PairPotential::new(2);
+    p.set(0, 0, lj(0.0104, 3.4, 8.5, false));
+    p.set(0, 1, lj(0.0080, 3.1, 7.0, true));
+    p.set(1, 1, lj(0.0060, 2.8, 6.5, true));
+    p
+}
+
+/// A jittered simple-cubic arrangement (no overlaps) of `m`³ atoms of two species in `cell`.
+fn system(cell: Cell, m: usize, seed: u64) -> System {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+    let mut positions = Vec::new();
+    let mut types = Vec::new();
+    for a in 0..m {
+        for b in 0..m {
+            for c in 0..m {
+                let s = [a, b, c]
+                    .map(|k| (k as f64 + 0.5 + 0.2 * (rng.random::<f64>() - 0.5)) / m as f64);
+                positions.push(cell.to_cartesian(s));
+                types.push(usize::from(rng.random::<f64>() < 0.4));
+            }
+        }
+    }
+    let species = vec![
+        Species {
+            name: "A".into(),
+            mass: 39.95,
+            charge: 0.0,
+        },
+        Species {
+            name: "B".into(),
+            mass: 20.18,
+            charge: 0.0,
+        },
+    ];
+    System::new(cell, species, types, positions)
+}
+
+fn orthorhombic() -> Cell {
+    Cell::orthorhombic(19.0, 21.0, 23.0).unwrap()
+}
+
+fn triclinic() -> Cell {
+    Cell::new([20.0, 0.0, 0.0], [5.5, 19.0, 0.0], [-4.0, 3.5, 21.0]).unwrap()
+}
+
+fn energy_at(engine: &mut Engine) -> f64 {
+    engine.compute_forces(true);
+    engine.energies().potential()
+}
+
+fn check_finite_differences(cell: Cell) {
+    let sys = system(cell, 6, 11);
+    let mut engine = Engine::new(sys, ForceField::new(potential()).unwrap(), 1.0);
+    let forces = engine.system.forces.clone();
+    let h = 1e-5;
+    let mut worst: f64 = 0.0;
+    for i in (0..engine.system.n_atoms()).step_by(7) {
+        for k in 0..3 {
+            let x0 = engine.system.positions[i][k];
+            engine.system.positions[i][k] = x0 + h;
+            let ep = energy_at(&mut engine);
+            engine.system.positions[i][k] = x0 - h;
+            let em = energy_at(&mut engine);
+            engine.system.positions[i][k] = x0;
+            let fd = -(ep - em) / (2.0 * h);
+            let f = forces[i][k];
+            let scale = f.abs().max(1e-3);
+            worst = worst.max((fd - f).abs() / scale);
+        }
+    }
+    assert!(worst <= 1e-6, "largest relative force error {worst:e}");
+}
+
+#[test]
+fn forces_are_minus_energy_gradient_orthorhombic() {
+    check_finite_differences(orthorhombic());
+}
+
+#[test]
+fn forces_are_minus_energy_gradient_triclinic() {
+    check_finite_differences(triclinic());
+}
+
+fn check_against_brute_force(cell: Cell, m: usize) {
+    let sys = system(cell, m, 5);
+    let pot = potential();
+    let kernel = LjKernel::from_potential(&pot).unwrap();
+    let mut engine = Engine::new(sys, ForceField::new(pot.clone()).unwrap(), 0.7);
+    let s = &engine.system;
+    let (ev, forces) =
+        brute_force_pair_forces(&kernel, &s.cell, &s.positions, &s.types, pot.max_cutoff());
+    let fmax = forces.iter().flatten().fold(0.0f64, |a, &b| a.max(b.abs()));
+    for (f, g) in engine.system.forces.iter().zip(&forces) {
+        for k in 0..3 {
+            assert!((f[k] - g[k]).abs() <= 1e-12 * fmax, "{} vs {}", f[k], g[k]);
+        }
+    }
+    let e = *engine.energies();
+    assert!((e.pair.energy - ev.energy).abs() <= 1e-12 * ev.energy.abs());
+    let wmax = ev.virial.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
+    for k in 0..6 {
+        assert!((e.pair.virial[k] - ev.virial[k]).abs() <= 1e-12 * wmax);
+    }
+}
+
+#[test]
+fn neighbor_list_forces_match_brute_force_orthorhombic() {
+    check_against_brute_force(orthorhombic(), 7);
+}
+
+#[test]
+fn neighbor_list_forces_match_brute_force_triclinic() {
+    check_against_brute_force(triclinic(), 7);
+}
+
+/// A box whose width lies between 2 r_c and 2 (r_c + skin): the list must see both images.
+#[test]
+fn neighbor_list_forces_match_brute_force_small_box() {
+    let cell = Cell::new([17.5, 0.0, 0.0], [3.0, 17.2, 0.0], [1.0, -2.0, 17.3]).unwrap();
+    check_against_brute_force(cell, 5);
+}
+
+/// W_ab = −∂E/∂ε_ab for a homogeneous deformation x → (1 + ε) x of cell and atoms.
+#[test]
+fn virial_is_strain_derivative() {
+    for cell in [orthorhombic(), triclinic()] {
+        let base = system(cell.clone(), 6, 3);
+        let ff = ForceField::new(potential()).unwrap();
+        let mut engine = Engine::new(base.clone(), ff.clone(), 1.0);
+        let w = engine.energies().virial();
+        let strained_energy = |a: usize, b: usize, eps: f64| {
+            let mut s = base.clone();
+            let deform = |x: [f64; 3]| {
+                let mut y = x;
+                y[a] += eps * x[b];
+                y
+            };
+            let v = [0, 1, 2].map(|k| deform(s.cell.vector(k)));
+            s.cell = Cell::new(v[0], v[1], v[2]).unwrap();
+            s.positions = s.positions.iter().map(|&x| deform(x)).collect();
+            let mut e = Engine::new(s, ff.clone(), 1.0);
+            e.energies().potential()
+        };
+        let h = 1e-6;
+        // (a, b) with the virial index: xx, yy, zz, then xy, xz, yz (symmetric for pairs).
+        for (idx, (a, b)) in [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            let de = (strained_energy(a, b, h) - strained_energy(a, b, -h)) / (2.0 * h);
+            let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            assert!(
+                (-de - w[idx]).abs() <= 1e-6 * scale,
+                "virial {idx}: {} vs {}",
+                -de,
+                w[idx]
+            );
+        }
+    }
+}
