@@ -51,9 +51,9 @@ struct BinAxis {
 }
 
 impl BinAxis {
-    fn new(width: f64, r_list: f64) -> Self {
-        // Bins of about half the list radius: a smaller search volume than full-size bins.
-        let bins = ((2.0 * width / r_list).floor() as i64).clamp(1, 1 << 12);
+    /// Bins of about `bin_width` along a direction of perpendicular width `width`.
+    fn new(width: f64, r_list: f64, bin_width: f64) -> Self {
+        let bins = ((width / bin_width).floor() as i64).clamp(1, 1 << 12);
         let reach = ((r_list * bins as f64 / width).ceil() as i64).max(1);
         let max_shift = (reach + bins - 1) / bins;
         Self {
@@ -152,7 +152,11 @@ impl NeighborList {
         let n = positions.len();
         let r_list = self.list_radius();
         let widths = cell.perpendicular_widths();
-        let axes = [0, 1, 2].map(|k| BinAxis::new(widths[k], r_list));
+        // Bins of half the list radius (a smaller search volume than full-size bins), but
+        // not much smaller than the volume per atom, so short radii do not make empty bins.
+        let per_atom = (cell.volume() / n.max(1) as f64).cbrt();
+        let bin_width = (0.5 * r_list).max(per_atom);
+        let axes = [0, 1, 2].map(|k| BinAxis::new(widths[k], r_list, bin_width));
 
         // Shift table over all lattice translations the stencil can reach.
         let span = axes.map(|a| 2 * a.max_shift + 1);

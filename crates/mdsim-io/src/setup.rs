@@ -479,7 +479,7 @@ pub fn closest_pair_below(system: &System, r: f64) -> Option<(usize, usize, f64)
     nl.for_each_pair(&wrapped.positions, |i, j, d| {
         let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
         if best.is_none_or(|b| r < b.2) {
-            best = Some((i, j, r));
+            best = Some((i.min(j), i.max(j), r));
         }
     });
     best
