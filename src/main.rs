@@ -72,6 +72,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Check { input } => {
             let setup = mdsim_io::load(&input)?;
+            mdsim::run::validate(&setup)?;
             single_point::check(&setup);
         }
     }

@@ -21,9 +21,16 @@ pub struct RunOptions {
     pub threads: usize,
 }
 
+/// Checks the settings that only the run's observers can judge (sample counts, blocks, lags).
+pub fn validate(setup: &Setup) -> Result<()> {
+    Observers::new(setup, &setup.system).map(|_| ())
+}
+
 /// Runs the simulation described by `setup`; returns the output folder.
 pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     let started = utc_now();
+    // Observers first: a bad transport setting must fail before anything is written.
+    let mut observers = Observers::new(&setup, &setup.system)?;
     let dir = prepare_output_dir(opts.output.as_deref(), &setup.path)?;
     std::fs::write(dir.join("input.ron"), &setup.text).context("cannot copy the input")?;
     if let Some(p) = &setup.force_field_path {
@@ -67,7 +74,6 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     }
     eprintln!("  output: {}", dir.display());
 
-    let mut observers = Observers::new(&setup, &engine.system)?;
     let mut thermo = TextWriter::create(dir.join("thermo.csv"))?;
     thermo.line(
         "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar",

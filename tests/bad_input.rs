@@ -15,21 +15,34 @@ fn assert_rejected(text: &str, expected: &[&str]) {
         let out = run(cmd, &input, dir.path());
         let err = stderr(&out);
         assert!(!out.status.success(), "{cmd:?} accepted a bad input");
-        assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "panic: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "panic: {err}"
+        );
         assert!(err.starts_with("error: "), "{err}");
-        assert!(err.contains("bad.ron"), "message does not name the file: {err}");
+        assert!(
+            err.contains("bad.ron"),
+            "message does not name the file: {err}"
+        );
         for e in expected {
             assert!(err.contains(e), "message lacks `{e}`: {err}");
         }
         assert_eq!(err.trim().lines().count(), 1, "not one paragraph: {err}");
     }
-    assert!(!dir.path().join("out").exists(), "a rejected input must not start a run");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a rejected input must not start a run"
+    );
 }
 
 #[test]
 fn valid_small_input_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "ok.ron", &small_input(LATTICE, "0.01", ALL_PAIRS));
+    let input = write(
+        dir.path(),
+        "ok.ron",
+        &small_input(LATTICE, "0.01", ALL_PAIRS),
+    );
     let out = run(&["check"], &input, dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
 }
@@ -43,58 +56,92 @@ fn malformed_ron_names_line_and_column() {
 
 #[test]
 fn unknown_field_is_named() {
-    let text = small_input(LATTICE, "0.01", ALL_PAIRS).replace("seed: 7,", "seed: 7,\n    temprature: 300.0,");
+    let text = small_input(LATTICE, "0.01", ALL_PAIRS)
+        .replace("seed: 7,", "seed: 7,\n    temprature: 300.0,");
     assert_rejected(&text, &["bad.ron:3:", "temprature"]);
 }
 
 #[test]
 fn unknown_species_in_structure() {
     let structure = r#"Lattice(kind: Fcc, a: 5.7964, repeat: (4, 4, 4), species: "Xe")"#;
-    assert_rejected(&small_input(structure, "0.01", ALL_PAIRS), &["structure.species", "Xe", "Ar, Kr"]);
+    assert_rejected(
+        &small_input(structure, "0.01", ALL_PAIRS),
+        &["structure.species", "Xe", "Ar, Kr"],
+    );
 }
 
 #[test]
 fn unknown_species_in_pair() {
     let pairs = ALL_PAIRS.replace(r#"("Kr", "Kr")"#, r#"("Kr", "Xe")"#);
-    assert_rejected(&small_input(LATTICE, "0.01", &pairs), &["potential.pairs[2].between", "Xe"]);
+    assert_rejected(
+        &small_input(LATTICE, "0.01", &pairs),
+        &["potential.pairs[2].between", "Xe"],
+    );
 }
 
 #[test]
 fn missing_pair_is_named() {
-    let pairs: String = ALL_PAIRS.lines().filter(|l| !l.contains(r#"("Ar", "Kr")"#)).collect::<Vec<_>>().join("\n");
-    assert_rejected(&small_input(LATTICE, "0.01", &pairs), &["potential.pairs", "(Ar, Kr)"]);
+    let pairs: String = ALL_PAIRS
+        .lines()
+        .filter(|l| !l.contains(r#"("Ar", "Kr")"#))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_rejected(
+        &small_input(LATTICE, "0.01", &pairs),
+        &["potential.pairs", "(Ar, Kr)"],
+    );
 }
 
 #[test]
 fn box_too_small_for_cutoff() {
     let structure = r#"Lattice(kind: Fcc, a: 5.7964, repeat: (2, 4, 4), species: "Ar")"#;
-    assert_rejected(&small_input(structure, "0.01", ALL_PAIRS), &["structure", "too small", "11.5928"]);
+    assert_rejected(
+        &small_input(structure, "0.01", ALL_PAIRS),
+        &["structure", "too small", "11.5928"],
+    );
 }
 
 #[test]
 fn overlapping_atoms_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let mut xyz = String::from("3\nLattice=\"20 0 0 0 20 0 0 0 20\" Properties=species:S:1:pos:R:3\n");
+    let mut xyz =
+        String::from("3\nLattice=\"20 0 0 0 20 0 0 0 20\" Properties=species:S:1:pos:R:3\n");
     xyz.push_str("Ar 0.1 1.0 1.0\nKr 10.0 10.0 10.0\nAr 19.9 1.1 1.0\n");
     write(dir.path(), "overlap.xyz", &xyz);
-    let text = small_input(r#"Xyz(file: "overlap.xyz")"#, "0.01", &ALL_PAIRS.replace("8.5", "6.0"));
+    let text = small_input(
+        r#"Xyz(file: "overlap.xyz")"#,
+        "0.01",
+        &ALL_PAIRS.replace("8.5", "6.0"),
+    );
     let input = write(dir.path(), "bad.ron", &text);
     let out = run(&["check"], &input, dir.path());
     let err = stderr(&out);
     assert!(!out.status.success());
     // Atoms 0 and 2 are 0.2236 Å apart through the periodic boundary.
-    assert!(err.contains("atoms 0 (Ar) and 2 (Ar)") && err.contains("0.2236"), "{err}");
+    assert!(
+        err.contains("atoms 0 (Ar) and 2 (Ar)") && err.contains("0.2236"),
+        "{err}"
+    );
 }
 
 #[test]
 fn non_positive_time_step() {
-    assert_rejected(&small_input(LATTICE, "0.0", ALL_PAIRS), &["timestep_ps", "positive"]);
-    assert_rejected(&small_input(LATTICE, "-0.001", ALL_PAIRS), &["timestep_ps", "positive"]);
+    assert_rejected(
+        &small_input(LATTICE, "0.0", ALL_PAIRS),
+        &["timestep_ps", "positive"],
+    );
+    assert_rejected(
+        &small_input(LATTICE, "-0.001", ALL_PAIRS),
+        &["timestep_ps", "positive"],
+    );
 }
 
 #[test]
 fn absurd_time_step() {
-    assert_rejected(&small_input(LATTICE, "2.0", ALL_PAIRS), &["timestep_ps", "not fs"]);
+    assert_rejected(
+        &small_input(LATTICE, "2.0", ALL_PAIRS),
+        &["timestep_ps", "not fs"],
+    );
 }
 
 #[test]
@@ -102,7 +149,15 @@ fn bad_xyz_line_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let xyz = "2\nLattice=\"20 0 0 0 20 0 0 0 20\"\nAr 1 1 1\nAr 5 five 5\n";
     write(dir.path(), "s.xyz", xyz);
-    let input = write(dir.path(), "in.ron", &small_input(r#"Xyz(file: "s.xyz")"#, "0.01", &ALL_PAIRS.replace("8.5", "6.0")));
+    let input = write(
+        dir.path(),
+        "in.ron",
+        &small_input(
+            r#"Xyz(file: "s.xyz")"#,
+            "0.01",
+            &ALL_PAIRS.replace("8.5", "6.0"),
+        ),
+    );
     let out = run(&["check"], &input, dir.path());
     let err = stderr(&out);
     assert!(!out.status.success());
@@ -120,11 +175,18 @@ fn missing_file_is_named() {
 #[test]
 fn existing_output_folder_is_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "ok.ron", &small_input(LATTICE, "0.01", ALL_PAIRS));
+    let input = write(
+        dir.path(),
+        "ok.ron",
+        &small_input(LATTICE, "0.01", ALL_PAIRS),
+    );
     std::fs::create_dir(dir.path().join("out")).unwrap();
     write(&dir.path().join("out"), "precious.txt", "keep me");
     let out = run(&["run", "-o", "out"], &input, dir.path());
     assert!(!out.status.success());
     assert!(stderr(&out).contains("not empty"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("out/precious.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/precious.txt")).unwrap(),
+        "keep me"
+    );
 }

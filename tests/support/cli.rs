@@ -21,7 +21,12 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 pub fn run(args: &[&str], input: &Path, cwd: &Path) -> Output {
-    mdsim().args(args).arg(input).current_dir(cwd).output().unwrap()
+    mdsim()
+        .args(args)
+        .arg(input)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
 }
 
 pub fn stderr(o: &Output) -> String {
