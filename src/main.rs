@@ -51,30 +51,36 @@ fn main() -> ExitCode {
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+    let threads = match cli.command {
+        Command::Run { threads, .. } => threads,
+        _ => 1,
+    };
+    if threads == 0 {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    // Everything runs on a pool of exactly `threads` workers (rayon's global pool is never
+    // started), so parallel loops start without a hand-off between threads at every step.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    pool.install(|| match cli.command {
         Command::Run {
             input,
             output,
             threads,
         } => {
-            if threads == 0 {
-                anyhow::bail!("--threads must be at least 1");
-            }
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build_global()?;
             let setup = mdsim_io::load(&input)?;
-            run(setup, &RunOptions { output, threads })?;
+            run(setup, &RunOptions { output, threads }).map(|_| ())
         }
         Command::Energy { input, output } => {
             let setup = mdsim_io::load(&input)?;
-            single_point::energy(setup, output.as_deref())?;
+            single_point::energy(setup, output.as_deref())
         }
         Command::Check { input } => {
             let setup = mdsim_io::load(&input)?;
             mdsim::run::validate(&setup)?;
             single_point::check(&setup);
+            Ok(())
         }
-    }
-    Ok(())
+    })
 }

@@ -133,6 +133,9 @@ pub trait PairKernel: Sync {
 struct LjCoefficients {
     c12: f64,
     c6: f64,
+    /// 12·c12 and 6·c6, for the force.
+    f12: f64,
+    f6: f64,
     rc2: f64,
     e_shift: f64,
 }
@@ -161,6 +164,10 @@ impl LjKernel {
                     c.c12 += 4.0 * epsilon * sigma.powi(12);
                     c.c6 += 4.0 * epsilon * sigma.powi(6);
                 }
+                c.f12 = 12.0 * c.c12;
+                c.f6 = 6.0 * c.c6;
+                c.f12 = 12.0 * c.c12;
+                c.f6 = 6.0 * c.c6;
                 if spec.shift {
                     let inv6 = 1.0 / (c.rc2 * c.rc2 * c.rc2);
                     c.e_shift = inv6 * (c.c12 * inv6 - c.c6);
@@ -182,7 +189,7 @@ impl PairKernel for LjKernel {
         let inv2 = 1.0 / r2;
         let inv6 = inv2 * inv2 * inv2;
         let energy = inv6 * (c.c12 * inv6 - c.c6) - c.e_shift;
-        let f_over_r = inv6 * (12.0 * c.c12 * inv6 - 6.0 * c.c6) * inv2;
+        let f_over_r = inv6 * (c.f12 * inv6 - c.f6) * inv2;
         (energy, f_over_r)
     }
 
@@ -191,7 +198,7 @@ impl PairKernel for LjKernel {
         let c = &self.table[tij];
         let inv2 = 1.0 / r2;
         let inv6 = inv2 * inv2 * inv2;
-        let f_over_r = inv6 * (12.0 * c.c12 * inv6 - 6.0 * c.c6) * inv2;
+        let f_over_r = inv6 * (c.f12 * inv6 - c.f6) * inv2;
         // Select instead of branch: a third of the listed pairs lie beyond the cutoff, at
         // random, which a branch predictor cannot learn.
         if r2 < c.rc2 {
