@@ -43,7 +43,8 @@ pub const SMALL_INPUT: &str = r#"(
     )),
     initial_temperature: 94.4,
     timestep_ps: {DT},
-    stages: [(ensemble: Nve, duration_ps: 0.1, production: true)],
+    stages: [(ensemble: Nve, duration_ps: 0.5, production: true)],
+    transport: (sample_every: 1),
 )"#;
 
 pub const LATTICE: &str = r#"Lattice(kind: Fcc, a: 5.7964, repeat: (4, 4, 4), species: "Ar")"#;
