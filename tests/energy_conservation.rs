@@ -20,15 +20,28 @@ fn drift_and_rms(thermo: &str, from_ps: f64, n_atoms: f64, t: f64) -> (f64, f64)
     let (ct, ce) = (col("time_ps"), col("conserved_eV"));
     let pts: Vec<(f64, f64)> = lines
         .map(|l| l.split(',').collect::<Vec<_>>())
-        .map(|c| (c[ct].parse::<f64>().unwrap(), c[ce].parse::<f64>().unwrap() / (n_atoms * KB * t)))
+        .map(|c| {
+            (
+                c[ct].parse::<f64>().unwrap(),
+                c[ce].parse::<f64>().unwrap() / (n_atoms * KB * t),
+            )
+        })
         .filter(|(time, _)| *time >= from_ps)
         .collect();
     let n = pts.len() as f64;
-    let (mx, my) = (pts.iter().map(|p| p.0).sum::<f64>() / n, pts.iter().map(|p| p.1).sum::<f64>() / n);
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
     let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
     let slope = sxy / sxx;
-    let rms = (pts.iter().map(|p| (p.1 - my - slope * (p.0 - mx)).powi(2)).sum::<f64>() / n).sqrt();
+    let rms = (pts
+        .iter()
+        .map(|p| (p.1 - my - slope * (p.0 - mx)).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
     (slope, rms)
 }
 
@@ -37,7 +50,10 @@ fn check(input_name: &str) {
         .unwrap()
         .replace("duration_ps: 20.0", "duration_ps: 5.0")
         .replace("duration_ps: 100.0", "duration_ps: 30.0")
-        .replace("\"../potentials/", &format!("\"{}/potentials/", root().display()));
+        .replace(
+            "\"../potentials/",
+            &format!("\"{}/potentials/", root().display()),
+        );
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "in.ron", &text);
     let out = run(&["run", "-o", "out"], &input, dir.path());

@@ -5,12 +5,12 @@
 //! - D against Rahman's 2.43e-5 cm²/s, within the combination of our error bar and ±10 % for
 //!   his single ~10 ps run;
 //! - the first peak of g(r) (3.7 Å) and the sign change of the VACF (near 0.3 ps).
+//!
 //! The full-length run is `inputs/argon-rahman.ron` (README).
 
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/lj_eos.rs"]
-#[allow(dead_code)]
 mod lj_eos;
 
 use cli::*;

@@ -56,6 +56,8 @@
 //!   so the choice does not affect any liquid number used here.
 
 #![allow(dead_code)]
+// Coefficients are kept digit for digit as published.
+#![allow(clippy::excessive_precision)]
 
 use std::f64::consts::PI;
 

@@ -33,8 +33,8 @@ pub fn brute_force_pair_forces<K: PairKernel>(
             d[0] * f[2],
             d[1] * f[2],
         ];
-        for k in 0..6 {
-            ev.virial[k] += w[k];
+        for (v, x) in ev.virial.iter_mut().zip(w) {
+            *v += x;
         }
     }
     (ev, forces)

@@ -63,6 +63,8 @@ fn energy_at(engine: &mut Engine) -> f64 {
     engine.energies().potential()
 }
 
+// Index loops read clearest for displacing coordinate k of atom i.
+#[allow(clippy::needless_range_loop)]
 fn check_finite_differences(cell: Cell) {
     let sys = system(cell, 6, 11);
     let mut engine = Engine::new(sys, ForceField::new(potential()).unwrap(), 1.0);
