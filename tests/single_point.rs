@@ -1,0 +1,114 @@
+//! `mdsim energy` on a perfect fcc crystal against a direct lattice sum: the energy per atom
+//! is ½ Σ_R u(|R|) over lattice vectors within the cutoff, the pressure is
+//! −(N / 6V) Σ_R |R| u'(|R|), and every force vanishes by symmetry.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use cli::*;
+
+const EPS: f64 = 0.0103408;
+const SIGMA: f64 = 3.4;
+const RC: f64 = 8.5;
+
+fn lj(r: f64) -> (f64, f64) {
+    let s6 = (SIGMA / r).powi(6);
+    (
+        4.0 * EPS * (s6 * s6 - s6),
+        4.0 * EPS * (-12.0 * s6 * s6 + 6.0 * s6) / r,
+    )
+}
+
+/// (energy per atom, Σ_R r u'(r)) of an fcc lattice with cubic constant `a`.
+fn lattice_sums(a: f64) -> (f64, f64) {
+    let basis = [
+        [0.0, 0.0, 0.0],
+        [0.5, 0.5, 0.0],
+        [0.5, 0.0, 0.5],
+        [0.0, 0.5, 0.5],
+    ];
+    let m = (RC / a).ceil() as i32 + 1;
+    let (mut e, mut w) = (0.0, 0.0);
+    for i in -m..=m {
+        for j in -m..=m {
+            for k in -m..=m {
+                for b in &basis {
+                    let r = a
+                        * ((i as f64 + b[0]).powi(2)
+                            + (j as f64 + b[1]).powi(2)
+                            + (k as f64 + b[2]).powi(2))
+                        .sqrt();
+                    if r > 0.0 && r < RC {
+                        let (u, du) = lj(r);
+                        e += 0.5 * u;
+                        w += r * du;
+                    }
+                }
+            }
+        }
+    }
+    (e, w)
+}
+
+fn field(stdout: &str, label: &str, index: usize) -> f64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no `{label}` in {stdout}"));
+    line.split_whitespace()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .nth(index)
+        .unwrap()
+}
+
+#[test]
+fn fcc_lattice_energy_pressure_and_forces() {
+    let a = 5.3;
+    let text = r#"(
+        seed: 1,
+        structure: Lattice(kind: Fcc, a: 5.3, repeat: (4, 4, 4), species: "Ar"),
+        potential: Inline((
+            species: [(name: "Ar", mass: 39.95)],
+            pairs: [(between: ("Ar", "Ar"), terms: [LennardJones(epsilon: 0.0103408, sigma: 3.4)], cutoff: 8.5)],
+        )),
+        timestep_ps: 0.01,
+        stages: [(ensemble: Nve, duration_ps: 0.01)],
+    )"#;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "fcc.ron", text);
+    let out = run(&["energy", "-o", "out"], &input, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+
+    let (e_ref, w_ref) = lattice_sums(a);
+    let e = field(&stdout, "potential total", 1);
+    assert!(
+        (e - e_ref).abs() < 1e-11 * e_ref.abs(),
+        "{e} vs {e_ref} eV/atom"
+    );
+
+    let n = 256.0;
+    let volume = (4.0 * a).powi(3);
+    let p_ref = -n * w_ref / (6.0 * volume) * 1.602176634e6;
+    let p = field(&stdout, "pressure ", 0);
+    assert!(
+        (p - p_ref).abs() < 1e-6 * p_ref.abs().max(1.0),
+        "{p} vs {p_ref} bar"
+    );
+
+    let forces = std::fs::read_to_string(dir.path().join("out/forces.csv")).unwrap();
+    let fmax = forces
+        .lines()
+        .skip(1)
+        .flat_map(|l| {
+            l.split(',')
+                .skip(2)
+                .map(|x| x.parse::<f64>().unwrap().abs())
+                .collect::<Vec<_>>()
+        })
+        .fold(0.0, f64::max);
+    assert!(
+        fmax < 1e-12,
+        "largest force component on a perfect lattice: {fmax}"
+    );
+}
