@@ -36,6 +36,9 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     if let Some(p) = &setup.force_field_path {
         std::fs::copy(p, dir.join("potential.ron")).context("cannot copy the potential file")?;
     }
+    if let Some(p) = &setup.structure_path {
+        std::fs::copy(p, dir.join("structure.xyz")).context("cannot copy the structure file")?;
+    }
     let input = &setup.input;
     let mut system = setup.system.clone();
     if let Some(t) = input.initial_temperature {
@@ -93,6 +96,8 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     let conserved = |e: &mut Engine, nh: Option<&NoseHooverChain>, bath: f64| {
         e.system.kinetic_energy() + e.energies().potential() + bath + nh.map_or(0.0, |t| t.energy())
     };
+    // The starting state is the first good checkpoint.
+    write_checkpoint(&dir, &engine.system, step, dt)?;
     let e0 = conserved(&mut engine, None, 0.0);
     write_thermo(&mut thermo, &mut engine, step, dt, e0)?;
     if let Some(w) = trajectory.as_mut() {
@@ -143,6 +148,14 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
                 observers.sample(&engine.system, prod_steps_done)?;
             }
             if thermo_step {
+                if let Some((i, j, r)) = engine.closest_pair_below(input.safety.min_distance) {
+                    failure = Some(format!(
+                        "atoms {i} and {j} came {r:.4} Å close at step {step} (t = {:.4} ps), closer than safety.min_distance = {} Å: the system collapsed; check the potential, the time step and the temperature",
+                        step as f64 * dt,
+                        input.safety.min_distance
+                    ));
+                    break 'stages;
+                }
                 let e_cons = conserved(&mut engine, thermostat.as_ref(), bath_energy);
                 if !e_cons.is_finite() {
                     failure = Some(format!("the energy became non-finite at step {step} (t = {:.4} ps): the system blew up; check the time step and the structure", step as f64 * dt));
@@ -198,6 +211,8 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
         title: input.title.clone(),
         input_file: setup.path.display().to_string(),
         input_sha256: sha256_hex(setup.text.as_bytes()),
+        potential_sha256: file_sha256(setup.force_field_path.as_deref())?,
+        structure_sha256: file_sha256(setup.structure_path.as_deref())?,
         seed: input.seed,
         threads: opts.threads,
         n_atoms: n,
@@ -304,6 +319,14 @@ fn write_checkpoint(dir: &Path, s: &System, step: u64, dt: f64) -> Result<()> {
     write_atomic(&dir.join("checkpoint.ron"), text.as_bytes())
 }
 
+fn file_sha256(path: Option<&Path>) -> Result<Option<String>> {
+    path.map(|p| {
+        let bytes = std::fs::read(p).with_context(|| format!("{}: cannot read", p.display()))?;
+        Ok(sha256_hex(&bytes))
+    })
+    .transpose()
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -400,13 +423,10 @@ impl Observers {
             )),
             None => None,
         };
+        // Both or neither were checked when the input was loaded.
         let fit = match (tr.msd.fit_start_ps, tr.msd.fit_end_ps) {
             (Some(start_ps), Some(end_ps)) => FitWindowSpec::Manual { start_ps, end_ps },
-            (None, None) => FitWindowSpec::Auto,
-            _ => bail!(
-                "{}: transport.msd: give both fit_start_ps and fit_end_ps, or neither",
-                setup.path.display()
-            ),
+            _ => FitWindowSpec::Auto,
         };
         Ok(Self {
             sample_every: tr.sample_every,
@@ -544,6 +564,10 @@ struct Results {
     title: String,
     input_file: String,
     input_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    potential_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structure_sha256: Option<String>,
     seed: u64,
     threads: usize,
     n_atoms: usize,

@@ -113,13 +113,20 @@ pub fn check(setup: &Setup) {
                 )
             }
         };
+        let name = if stage.name.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", stage.name)
+        };
         println!(
-            "  stage {} {}: {ens}, {} ps = {steps} steps of {} ps{}",
+            "  stage {}{name}: {ens}, {} ps = {steps} steps of {} ps{}",
             k + 1,
-            stage.name,
             stage.duration_ps,
             input.timestep_ps,
             if stage.production { ", production" } else { "" }
         );
+    }
+    if !input.stages.iter().any(|s| s.production) {
+        println!("  note: no stage has `production: true`, so no means, D, VACF or g(r) will be reported");
     }
 }

@@ -190,3 +190,30 @@ fn existing_output_folder_is_never_overwritten() {
         "keep me"
     );
 }
+
+/// A run that blows up stops with the step, writes its results with a failed status, keeps
+/// the last good checkpoint and exits non-zero.
+#[test]
+fn blow_up_stops_cleanly_and_keeps_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = small_input(LATTICE, "0.05", ALL_PAIRS)
+        .replace(
+            "initial_temperature: 94.4",
+            "initial_temperature: 20000.0, output: (thermo_every: 1, checkpoint_every: 2)",
+        )
+        .replace("duration_ps: 0.5", "duration_ps: 20.0");
+    let input = write(dir.path(), "hot.ron", &text);
+    let out = run(&["run", "-o", "out"], &input, dir.path());
+    let err = stderr(&out);
+    assert!(!out.status.success(), "the run should have failed: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("at step") && err.contains("last good checkpoint"),
+        "{err}"
+    );
+    let results = std::fs::read_to_string(dir.path().join("out/results.json")).unwrap();
+    assert!(results.contains("\"status\": \"failed:"), "{results}");
+    let checkpoint = std::fs::read_to_string(dir.path().join("out/checkpoint.ron")).unwrap();
+    assert!(checkpoint.starts_with("(step:"), "{checkpoint}");
+    assert!(!checkpoint.contains("NaN") && !checkpoint.contains("inf"));
+}

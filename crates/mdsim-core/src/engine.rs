@@ -112,6 +112,20 @@ impl Engine {
         self.energies_current = with_energy;
     }
 
+    /// The closest pair of atoms (i, j, distance) if any is nearer than `r_min` (which must
+    /// not exceed the cutoff: only listed pairs are examined).
+    pub fn closest_pair_below(&self, r_min: f64) -> Option<(usize, usize, f64)> {
+        let r2_min = r_min * r_min;
+        let mut best: Option<(usize, usize, f64)> = None;
+        self.nlist.for_each_pair(&self.system.positions, |i, j, d| {
+            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+            if r2 < r2_min && best.is_none_or(|b| r2 < b.2) {
+                best = Some((i.min(j), i.max(j), r2));
+            }
+        });
+        best.map(|(i, j, r2)| (i, j, r2.sqrt()))
+    }
+
     /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).
     pub fn pressure_tensor(&mut self) -> [f64; 6] {
         let vir = self.energies().virial();

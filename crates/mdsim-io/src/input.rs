@@ -10,7 +10,7 @@ pub struct Input {
     /// Free text, copied to the outputs.
     #[serde(default)]
     pub title: String,
-    /// Seed of every random stream of the run (velocities, substitutions).
+    /// Seed of every random stream of the run (the initial velocities).
     pub seed: u64,
     pub structure: StructureInput,
     pub potential: PotentialSource,
@@ -299,8 +299,8 @@ fn default_rdf_every() -> u64 {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyInput {
-    /// Two atoms closer than this (Å) at the start are an input error, and during the run
-    /// stop it.
+    /// Two atoms closer than this (Å) at the start are an input error; during the run they
+    /// stop it (checked at every thermo step).
     #[serde(default = "default_min_distance")]
     pub min_distance: f64,
 }

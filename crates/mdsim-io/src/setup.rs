@@ -10,11 +10,8 @@ use std::path::{Path, PathBuf};
 /// An input problem. `Display` gives the one-paragraph message shown to the user.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("{path}: cannot read the file: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot read the file: {error}")]
+    Read { path: String, error: std::io::Error },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax {
         path: String,
@@ -40,6 +37,8 @@ pub struct Setup {
     /// The force field as read (inline or from its file) and its file, if any.
     pub force_field_input: ForceFieldInput,
     pub force_field_path: Option<PathBuf>,
+    /// The structure file, when the structure is read from one.
+    pub structure_path: Option<PathBuf>,
     pub system: System,
     pub force_field: ForceField,
     /// Number of steps of each stage.
@@ -168,6 +167,48 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
             "must be at least 1 step".into(),
         ));
     }
+    let positive = |v: Option<f64>| v.is_none_or(|x| x > 0.0 && x.is_finite());
+    for (field, v) in [
+        ("transport.msd.max_lag_ps", tr.msd.max_lag_ps),
+        ("transport.msd.origin_every_ps", tr.msd.origin_every_ps),
+        (
+            "transport.vacf.max_lag_ps",
+            tr.vacf.as_ref().map(|v| v.max_lag_ps),
+        ),
+        (
+            "transport.vacf.origin_every_ps",
+            tr.vacf.as_ref().and_then(|v| v.origin_every_ps),
+        ),
+    ] {
+        if !positive(v) {
+            return Err(here(
+                field,
+                format!(
+                    "must be a positive time in ps, got {}",
+                    v.unwrap_or(f64::NAN)
+                ),
+            ));
+        }
+    }
+    match (tr.msd.fit_start_ps, tr.msd.fit_end_ps) {
+        (None, None) => {}
+        (Some(a), Some(b)) if a >= 0.0 && b > a && b.is_finite() => {}
+        (a, b) => {
+            return Err(here(
+                "transport.msd",
+                format!("give both fit_start_ps and fit_end_ps with 0 ≤ start < end, or neither (automatic window); got {a:?}, {b:?}"),
+            ))
+        }
+    }
+    let production: Vec<usize> = (0..input.stages.len())
+        .filter(|&k| input.stages[k].production)
+        .collect();
+    if production.windows(2).any(|w| w[1] != w[0] + 1) {
+        return Err(here(
+            "stages",
+            "production stages must follow each other: the transport observers treat them as one continuous series".into(),
+        ));
+    }
     if tr.msd.blocks < 2 {
         return Err(here(
             "transport.msd.blocks",
@@ -238,12 +279,17 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         ));
     }
     system.wrap_positions();
+    let structure_path = match &input.structure {
+        StructureInput::Xyz { file } => Some(dir.join(file)),
+        StructureInput::Lattice { .. } => None,
+    };
     Ok(Setup {
         path: path.to_path_buf(),
         text,
         input,
         force_field_input,
         force_field_path,
+        structure_path,
         system,
         force_field,
         stage_steps,
@@ -251,9 +297,9 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
 }
 
 fn read(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|source| InputError::Read {
+    std::fs::read_to_string(path).map_err(|error| InputError::Read {
         path: path.display().to_string(),
-        source,
+        error,
     })
 }
 
