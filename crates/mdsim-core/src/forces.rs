@@ -30,7 +30,15 @@ impl EnergyVirial {
 /// Per-chunk scratch space, kept between steps to avoid allocation.
 #[derive(Default, Debug, Clone)]
 pub struct ForceWorkspace {
-    buffers: Vec<Vec<[f64; 3]>>,
+    chunks: Vec<ChunkScratch>,
+}
+
+/// A chunk's atoms gathered in its local order, and its force buffer.
+#[derive(Default, Debug, Clone)]
+struct ChunkScratch {
+    positions: Vec<[f64; 3]>,
+    types: Vec<usize>,
+    forces: Vec<[f64; 3]>,
 }
 
 /// Adds the pair forces to `forces` and, when `with_energy`, returns the pair energy and
@@ -46,22 +54,33 @@ pub fn pair_forces<K: PairKernel>(
 ) -> EnergyVirial {
     let chunks = nlist.chunks();
     let shifts = nlist.shifts();
-    workspace.buffers.resize_with(chunks.len(), Vec::new);
+    workspace
+        .chunks
+        .resize_with(chunks.len(), ChunkScratch::default);
     let partial: Vec<EnergyVirial> = chunks
         .par_iter()
-        .zip(workspace.buffers.par_iter_mut())
-        .map(|(chunk, buf)| {
+        .zip(workspace.chunks.par_iter_mut())
+        .map(|(chunk, scratch)| {
+            scratch.positions.clear();
+            scratch
+                .positions
+                .extend(chunk.atoms.iter().map(|&a| positions[a as usize]));
+            scratch.types.clear();
+            scratch
+                .types
+                .extend(chunk.atoms.iter().map(|&a| types[a as usize]));
             if with_energy {
-                chunk_forces::<K, true>(kernel, chunk, shifts, positions, types, buf)
+                chunk_forces::<K, true>(kernel, chunk, shifts, scratch)
             } else {
-                chunk_forces::<K, false>(kernel, chunk, shifts, positions, types, buf)
+                chunk_forces::<K, false>(kernel, chunk, shifts, scratch)
             }
         })
         .collect();
 
     let mut total = EnergyVirial::default();
-    for ((chunk, buf), ev) in chunks.iter().zip(&workspace.buffers).zip(&partial) {
-        for (f, b) in forces[chunk.j_lo..chunk.j_end].iter_mut().zip(buf) {
+    for ((chunk, scratch), ev) in chunks.iter().zip(&workspace.chunks).zip(&partial) {
+        for (&a, b) in chunk.atoms.iter().zip(&scratch.forces) {
+            let f = &mut forces[a as usize];
             f[0] += b[0];
             f[1] += b[1];
             f[2] += b[2];
@@ -71,25 +90,24 @@ pub fn pair_forces<K: PairKernel>(
     total
 }
 
-/// Forces of one chunk's pairs into its own buffer (atoms `chunk.j_lo..chunk.j_end`).
+/// Forces of one chunk's pairs into its own buffer (in the chunk's local atom order).
 #[inline(never)]
 fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
     shifts: &[[f64; 3]],
-    positions: &[[f64; 3]],
-    types: &[usize],
-    buf: &mut Vec<[f64; 3]>,
+    scratch: &mut ChunkScratch,
 ) -> EnergyVirial {
     let n_species = kernel.n_species();
+    let (positions, types) = (&scratch.positions, &scratch.types);
+    let buf = &mut scratch.forces;
     buf.clear();
-    buf.resize(chunk.j_end - chunk.j_lo, [0.0; 3]);
+    buf.resize(chunk.atoms.len(), [0.0; 3]);
     let mut ev = EnergyVirial::default();
     let mut w = [0.0; 6];
-    for i in chunk.start..chunk.end {
-        let k = i - chunk.start;
-        let xi = positions[i];
-        let row = types[i] * n_species;
+    for k in 0..chunk.end - chunk.start {
+        let xi = positions[k];
+        let row = types[k] * n_species;
         let mut fi = [0.0; 3];
         let range = chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize;
         for (&j, &image) in chunk.neighbors[range.clone()]
@@ -116,7 +134,7 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
             fi[0] -= f[0];
             fi[1] -= f[1];
             fi[2] -= f[2];
-            let bj = &mut buf[j - chunk.j_lo];
+            let bj = &mut buf[j];
             bj[0] += f[0];
             bj[1] += f[1];
             bj[2] += f[2];
@@ -129,7 +147,7 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
                 w[5] += d[1] * f[2];
             }
         }
-        let bi = &mut buf[i - chunk.j_lo];
+        let bi = &mut buf[k];
         bi[0] += fi[0];
         bi[1] += fi[1];
         bi[2] += fi[2];

@@ -21,12 +21,14 @@ pub struct Chunk {
     pub end: usize,
     /// Pairs of atom `start + k` are `offsets[k]..offsets[k + 1]`.
     pub offsets: Vec<u32>,
+    /// Second atom of each pair, as an index into `atoms`.
     pub neighbors: Vec<u32>,
     /// Index into [`NeighborList::shifts`] per pair.
     pub images: Vec<u16>,
-    /// The atoms the chunk's pairs touch lie in `j_lo..j_end` (its force buffer's range).
-    pub j_lo: usize,
-    pub j_end: usize,
+    /// The atoms the chunk touches (local index → atom index): its own atoms
+    /// `start..end` first, then their partners. Forces are summed in a buffer of this size,
+    /// so the per-step cost of combining chunks stays proportional to the atoms they touch.
+    pub atoms: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -116,7 +118,7 @@ impl NeighborList {
                 let k = i - chunk.start;
                 let xi = positions[i];
                 for p in chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize {
-                    let j = chunk.neighbors[p] as usize;
+                    let j = chunk.atoms[chunk.neighbors[p] as usize] as usize;
                     let t = self.shifts[chunk.images[p] as usize];
                     let xj = positions[j];
                     f(
@@ -242,17 +244,22 @@ impl NeighborList {
         let per_bin = offsets.len();
         let n_chunks = n.div_ceil(CHUNK_ATOMS);
         self.chunks.resize_with(n_chunks, Chunk::default);
-        self.chunks
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(c, chunk)| {
+        self.chunks.par_iter_mut().enumerate().for_each_init(
+            || vec![u32::MAX; n],
+            |local_of, (c, chunk)| {
                 chunk.start = c * CHUNK_ATOMS;
                 chunk.end = (chunk.start + CHUNK_ATOMS).min(n);
                 chunk.offsets.clear();
                 chunk.neighbors.clear();
                 chunk.images.clear();
+                chunk.atoms.clear();
                 chunk.offsets.push(0);
-                let (mut j_lo, mut j_hi) = (chunk.start, chunk.end);
+                // The chunk's own atoms come first in its local numbering, then every other
+                // atom in the order its first pair is found.
+                for i in chunk.start..chunk.end {
+                    local_of[i] = chunk.atoms.len() as u32;
+                    chunk.atoms.push(i as u32);
+                }
                 for i in chunk.start..chunk.end {
                     let xi = positions[i];
                     let b = atom_bin[i];
@@ -266,10 +273,13 @@ impl NeighborList {
                             }
                             let d = [xj[0] - origin[0], xj[1] - origin[1], xj[2] - origin[2]];
                             if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
-                                chunk.neighbors.push(j);
+                                let slot = &mut local_of[j as usize];
+                                if *slot == u32::MAX {
+                                    *slot = chunk.atoms.len() as u32;
+                                    chunk.atoms.push(j);
+                                }
+                                chunk.neighbors.push(*slot);
                                 chunk.images.push(image);
-                                j_lo = j_lo.min(j as usize);
-                                j_hi = j_hi.max(j as usize + 1);
                             }
                         }
                     };
@@ -279,9 +289,11 @@ impl NeighborList {
                     }
                     chunk.offsets.push(chunk.neighbors.len() as u32);
                 }
-                chunk.j_lo = j_lo;
-                chunk.j_end = j_hi;
-            });
+                for &a in &chunk.atoms {
+                    local_of[a as usize] = u32::MAX;
+                }
+            },
+        );
         self.reference.clear();
         self.reference.extend_from_slice(positions);
         self.builds += 1;
