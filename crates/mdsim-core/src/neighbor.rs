@@ -256,10 +256,10 @@ impl NeighborList {
                 chunk.offsets.push(0);
                 // The chunk's own atoms come first in its local numbering, then every other
                 // atom in the order its first pair is found.
-                for i in chunk.start..chunk.end {
-                    local_of[i] = chunk.atoms.len() as u32;
-                    chunk.atoms.push(i as u32);
+                for (k, slot) in local_of[chunk.start..chunk.end].iter_mut().enumerate() {
+                    *slot = k as u32;
                 }
+                chunk.atoms.extend(chunk.start as u32..chunk.end as u32);
                 for i in chunk.start..chunk.end {
                     let xi = positions[i];
                     let b = atom_bin[i];
