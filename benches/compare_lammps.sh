@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side comparison of mdsim and LAMMPS on Rahman's liquid argon (DESIGN.md §6, §8).
 #  1. speed: Rahman argon (LJ truncated at 2.25 sigma, 864 atoms), one thread, NVE steps/s;
-#     LAMMPS and mdsim runs alternate (the machine is noisy), ratio mdsim/LAMMPS per run.
+#     LAMMPS and mdsim runs alternate (the machine is noisy), ratio mdsim/LAMMPS per run;
+#     then the LAMMPS `in.lj` system (32,000 atoms, rho* = 0.8442, T* = 1.44, r_c = 2.5 sigma)
+#     with the same neighbour policy in both codes.
 #  2. energy (skip with --speed-only): shifted LJ, 100 ps NVE and Nose-Hoover NVT; drift and RMS
 #     of the conserved energy per atom (k_B T/ps, k_B T) from benches/energy_drift.py.
 # The mdsim half is skipped (with a message) while inputs/argon-*.ron do not exist.
@@ -65,12 +67,25 @@ for i in $(seq 1 "$runs"); do
   lmp_run rahman.in "$tmp/rahman_$i.log" -var steps "$steps"
   l=$(lmp_steps_per_s "$tmp/rahman_$i.log") m=- r=-
   if (( have_mdsim )); then
-    target/release/mdsim run "$bench" -o "$tmp/mdsim_$i" --threads 1 >"$tmp/mdsim_$i.out"
+    target/release/mdsim run "$bench" -o "$tmp/mdsim_$i" --threads 1 >"$tmp/mdsim_$i.out" 2>&1
     m=$(mdsim_steps_per_s "$tmp/mdsim_$i/results.json")
     r=$(python3 -c "print('%.3f' % ($m / $l))")
   fi
   printf "%-4s %14s %14s %10s   %s\n" "$i" "$l" "$m" "$r" "$(lmp_breakdown "$tmp/rahman_$i.log")"
 done
+
+if (( have_mdsim )); then
+  echo
+  echo "== speed: LJ in.lj system, N = 32000, 1 thread, 500 NVE steps =="
+  printf "%-4s %14s %14s %10s   %s\n" run "LAMMPS step/s" "mdsim step/s" "mdsim/LMP" "LAMMPS % Pair/Neigh/Comm/Modify"
+  for i in $(seq 1 "$runs"); do
+    lmp_run lj32k.in "$tmp/lj32k_$i.log"
+    l=$(lmp_steps_per_s "$tmp/lj32k_$i.log")
+    target/release/mdsim run inputs/lj-32000-bench.ron -o "$tmp/mdsim_lj_$i" --threads 1 >"$tmp/mdsim_lj_$i.out" 2>&1
+    m=$(mdsim_steps_per_s "$tmp/mdsim_lj_$i/results.json")
+    printf "%-4s %14s %14s %10s   %s\n" "$i" "$l" "$m" "$(python3 -c "print('%.3f' % ($m / $l))")" "$(lmp_breakdown "$tmp/lj32k_$i.log")"
+  done
+fi
 
 (( energy )) || exit 0
 echo
@@ -83,7 +98,7 @@ for ens in nve nvt; do
   printf "%-22s %22s %18s\n" "LAMMPS $ens" "$d" "$s"
   in=inputs/argon-$ens-shifted.ron
   if (( have_mdsim )) && [[ -f $in ]]; then
-    target/release/mdsim run "$in" -o "$tmp/mdsim-$ens" --threads 1 >"$tmp/mdsim-$ens.out"
+    target/release/mdsim run "$in" -o "$tmp/mdsim-$ens" --threads 1 >"$tmp/mdsim-$ens.out" 2>&1
     out=$(python3 benches/energy_drift.py "$tmp/mdsim-$ens/thermo.csv" --natoms $N --temp $T \
             --skip-ps "${MDSIM_SKIP_PS:-20}" --brief)
     read -r d s <<<"$out"
