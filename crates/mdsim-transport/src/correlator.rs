@@ -278,6 +278,21 @@ struct Origin {
     vectors: Vec<[f64; 3]>,
 }
 
+/// Weights 1/N_g for every atom of group g, so that a correlator sums to the per-atom mean
+/// of each group. Out-of-range groups get weight 0 (the correlator rejects them).
+pub(crate) fn per_atom_mean_weights(groups: &[usize], n_groups: usize) -> Vec<f64> {
+    let mut sizes = vec![0usize; n_groups];
+    for &g in groups {
+        if let Some(s) = sizes.get_mut(g) {
+            *s += 1;
+        }
+    }
+    groups
+        .iter()
+        .map(|&g| sizes.get(g).map_or(0.0, |&n| 1.0 / n as f64))
+        .collect()
+}
+
 /// Multiple-origin correlator of `K` tracked 3-vectors with per-vector group and weight.
 ///
 /// At every lag τ and for every group g it accumulates

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::correlator::{BlockedCurves, Kernel, WindowConfig, WindowedCorrelator};
+use crate::correlator::{
+    per_atom_mean_weights, BlockedCurves, Kernel, WindowConfig, WindowedCorrelator,
+};
 use crate::fit::block_integrals;
 use crate::units::{CM2_PER_S_PER_A2_PER_PS, DIMENSIONS};
 use crate::{csv, Estimate, Result, TransportError};
@@ -24,16 +26,7 @@ impl VacfAccumulator {
         dt_sample_ps: f64,
         cfg: WindowConfig,
     ) -> Result<Self> {
-        let mut sizes = vec![0usize; n_groups];
-        for &g in groups {
-            if let Some(s) = sizes.get_mut(g) {
-                *s += 1;
-            }
-        }
-        let weights: Vec<f64> = groups
-            .iter()
-            .map(|&g| sizes.get(g).map_or(0.0, |&n| 1.0 / n as f64))
-            .collect();
+        let weights = per_atom_mean_weights(groups, n_groups);
         let corr =
             WindowedCorrelator::new(Kernel::Dot, groups, &weights, n_groups, dt_sample_ps, cfg)?;
         Ok(Self { corr })
