@@ -4,3 +4,4 @@
 pub mod output;
 pub mod run;
 pub mod single_point;
+pub mod trajectory;

@@ -2,11 +2,12 @@
 //! observers, ending in `results.json`.
 
 use crate::output::{prepare_output_dir, utc_now, write_atomic, TextWriter};
+use crate::trajectory::Trajectory;
 use anyhow::{bail, Context, Result};
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{velocities, Engine, NoseHooverChain, System};
 use mdsim_io::input::{EnsembleInput, Input};
-use mdsim_io::{xyz, Setup};
+use mdsim_io::Setup;
 use mdsim_transport::{
     Estimate, FitWindowSpec, MsdAccumulator, Rdf, VacfAccumulator, WindowChoice, WindowConfig,
 };
@@ -81,10 +82,15 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     thermo.line(
         "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar",
     )?;
-    let mut trajectory = if input.output.trajectory_every > 0 {
-        Some(TextWriter::create(dir.join("trajectory.xyz"))?)
-    } else {
-        None
+    let out = &input.output;
+    let mut trajectory = match out.trajectory_every {
+        0 => None,
+        _ => Some(Trajectory::create(
+            &dir,
+            out.trajectory_format,
+            &engine.system,
+            out.trajectory_velocities,
+        )?),
     };
     let mut progress = Progress::new(total_steps);
     let mut step: u64 = 0;
@@ -100,14 +106,8 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     write_checkpoint(&dir, &engine.system, step, dt)?;
     let e0 = conserved(&mut engine, None, 0.0);
     write_thermo(&mut thermo, &mut engine, step, dt, e0)?;
-    if let Some(w) = trajectory.as_mut() {
-        write_frame(
-            w,
-            &engine.system,
-            step,
-            dt,
-            input.output.trajectory_velocities,
-        )?;
+    if let Some(t) = trajectory.as_mut() {
+        t.write(&engine.system, step, dt)?;
     }
 
     'stages: for (k, stage) in input.stages.iter().enumerate() {
@@ -136,7 +136,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             observers.sample(&engine.system, 0)?;
         }
         for _ in 0..steps {
-            let thermo_step = (step + 1) % input.output.thermo_every == 0;
+            let thermo_step = (step + 1) % out.thermo_every == 0;
             engine.step(dt, thermostat.as_mut(), thermo_step);
             step += 1;
             if !engine.system.kinetic_energy().is_finite() {
@@ -166,18 +166,12 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
                     observers.thermo(&mut engine);
                 }
             }
-            if let Some(w) = trajectory.as_mut() {
-                if step % input.output.trajectory_every == 0 {
-                    write_frame(
-                        w,
-                        &engine.system,
-                        step,
-                        dt,
-                        input.output.trajectory_velocities,
-                    )?;
+            if let Some(t) = trajectory.as_mut() {
+                if step % out.trajectory_every == 0 {
+                    t.write(&engine.system, step, dt)?;
                 }
             }
-            if input.output.checkpoint_every > 0 && step % input.output.checkpoint_every == 0 {
+            if out.checkpoint_every > 0 && step % out.checkpoint_every == 0 {
                 write_checkpoint(&dir, &engine.system, step, dt)?;
             }
             progress.tick(step, &mut engine);
@@ -268,31 +262,6 @@ fn write_thermo(
     ))
 }
 
-fn write_frame(
-    w: &mut TextWriter,
-    s: &System,
-    step: u64,
-    dt: f64,
-    with_velocities: bool,
-) -> Result<()> {
-    let names: Vec<&str> = s
-        .types
-        .iter()
-        .map(|&t| s.species[t].name.as_str())
-        .collect();
-    let h = s.cell.matrix();
-    let lattice = [0, 1, 2].map(|c| [h[(0, c)], h[(1, c)], h[(2, c)]]);
-    let text = xyz::format_frame(
-        lattice,
-        &names,
-        &s.positions,
-        with_velocities.then_some(&s.velocities[..]),
-        step,
-        step as f64 * dt,
-    );
-    w.raw(&text)
-}
-
 /// The state needed to continue a run: written atomically, so the last good one survives.
 #[derive(Serialize)]
 struct Checkpoint<'a> {
@@ -305,11 +274,10 @@ struct Checkpoint<'a> {
 }
 
 fn write_checkpoint(dir: &Path, s: &System, step: u64, dt: f64) -> Result<()> {
-    let h = s.cell.matrix();
     let cp = Checkpoint {
         step,
         time_ps: step as f64 * dt,
-        cell: [0, 1, 2].map(|c| [h[(0, c)], h[(1, c)], h[(2, c)]]),
+        cell: [0, 1, 2].map(|k| s.cell.vector(k)),
         positions: &s.positions,
         velocities: &s.velocities,
         images: &s.images,

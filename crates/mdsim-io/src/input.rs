@@ -175,9 +175,12 @@ pub struct OutputInput {
     /// Steps between thermo lines (thermo.csv).
     #[serde(default = "default_thermo_every")]
     pub thermo_every: u64,
-    /// Steps between trajectory frames (trajectory.xyz); 0 = no trajectory.
+    /// Steps between trajectory frames; 0 = no trajectory.
     #[serde(default)]
     pub trajectory_every: u64,
+    /// `Xyz` (trajectory.xyz, extended XYZ) or `H5md` (trajectory.h5, needs the `hdf5` build).
+    #[serde(default)]
+    pub trajectory_format: TrajectoryFormat,
     /// Include velocities in trajectory frames.
     #[serde(default)]
     pub trajectory_velocities: bool,
@@ -191,10 +194,18 @@ impl Default for OutputInput {
         Self {
             thermo_every: default_thermo_every(),
             trajectory_every: 0,
+            trajectory_format: TrajectoryFormat::default(),
             trajectory_velocities: false,
             checkpoint_every: default_checkpoint_every(),
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum TrajectoryFormat {
+    #[default]
+    Xyz,
+    H5md,
 }
 
 fn default_thermo_every() -> u64 {

@@ -1,6 +1,8 @@
 //! mdsim-io: the RON input schema, force-field files, structure builders and readers, and
 //! output writers.
 
+#[cfg(feature = "hdf5")]
+pub mod h5md;
 pub mod input;
 pub mod lattice;
 pub mod setup;

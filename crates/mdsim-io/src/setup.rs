@@ -160,6 +160,12 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
             "must be at least 1 step".into(),
         ));
     }
+    if input.output.trajectory_format == TrajectoryFormat::H5md && !cfg!(feature = "hdf5") {
+        return Err(here(
+            "output.trajectory_format",
+            "H5md needs mdsim built with the `hdf5` feature (cargo build --release --features hdf5, with libhdf5-dev installed); use Xyz otherwise".into(),
+        ));
+    }
     let tr = &input.transport;
     if tr.sample_every == 0 {
         return Err(here(
