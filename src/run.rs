@@ -136,7 +136,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             observers.sample(&engine.system, 0)?;
         }
         for _ in 0..steps {
-            let thermo_step = (step + 1) % out.thermo_every == 0;
+            let thermo_step = (step + 1).is_multiple_of(out.thermo_every);
             engine.step(dt, thermostat.as_mut(), thermo_step);
             step += 1;
             if !engine.system.kinetic_energy().is_finite() {
@@ -167,11 +167,11 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
                 }
             }
             if let Some(t) = trajectory.as_mut() {
-                if step % out.trajectory_every == 0 {
+                if step.is_multiple_of(out.trajectory_every) {
                     t.write(&engine.system, step, dt)?;
                 }
             }
-            if out.checkpoint_every > 0 && step % out.checkpoint_every == 0 {
+            if out.checkpoint_every > 0 && step.is_multiple_of(out.checkpoint_every) {
                 write_checkpoint(&dir, &engine.system, step, dt)?;
             }
             progress.tick(step, &mut engine);
@@ -412,7 +412,7 @@ impl Observers {
 
     /// Called at every production step (`k` counts production steps, 0 = its start).
     fn sample(&mut self, s: &System, k: u64) -> Result<()> {
-        if k % self.sample_every == 0 {
+        if k.is_multiple_of(self.sample_every) {
             if let Some(msd) = self.msd.as_mut() {
                 s.unwrapped_positions(&mut self.unwrapped);
                 msd.push(&self.unwrapped)?;
@@ -422,7 +422,7 @@ impl Observers {
             }
         }
         if let Some((rdf, every, r_max)) = self.rdf.as_mut() {
-            if k % *every == 0 {
+            if k.is_multiple_of(*every) {
                 add_rdf_frame(rdf, *r_max, s)?;
             }
         }
@@ -700,7 +700,7 @@ impl Progress {
     fn tick(&mut self, step: u64, e: &mut Engine) {
         match &self.bar {
             Some(b) => {
-                if step % 50 == 0 {
+                if step.is_multiple_of(50) {
                     b.set_position(step);
                 }
             }

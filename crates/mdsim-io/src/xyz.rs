@@ -68,7 +68,7 @@ pub fn parse(text: &str) -> Result<XyzFrame, XyzError> {
         .map(|(_, v)| v.as_str())
         .unwrap_or("species:S:1:pos:R:3");
     let fields: Vec<&str> = properties.split(':').collect();
-    if fields.len() % 3 != 0 {
+    if !fields.len().is_multiple_of(3) {
         return Err(err(2, "Properties must be name:type:count triplets"));
     }
     let mut column = 0;

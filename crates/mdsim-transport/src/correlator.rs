@@ -380,7 +380,7 @@ impl WindowedCorrelator {
         }
         let block_start = self.cfg.block_start(self.block);
         let block_end = self.cfg.block_start(self.block + 1);
-        if (t - block_start) % self.cfg.origin_every == 0 {
+        if (t - block_start).is_multiple_of(self.cfg.origin_every) {
             let mut stored = self.spare.pop().unwrap_or_default();
             stored.clear();
             stored.extend_from_slice(vectors);
