@@ -68,8 +68,9 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     let tail = engine
         .force_field
         .pair
-        .tail_correction(&engine.system.species_counts(), engine.system.cell.volume());
-    if tail.energy != 0.0 {
+        .tail_correction(&engine.system.species_counts(), engine.system.cell.volume())
+        .filter(|t| t.energy != 0.0);
+    if let Some(tail) = tail {
         eprintln!(
             "  tail corrections (not applied to the dynamics): U = {:.6} eV/atom, P = {:.3} bar",
             tail.energy / n as f64,
@@ -216,7 +217,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
         temperature_K: observers.temperature.estimate(),
         potential_energy_eV: observers.potential_per_atom.estimate(),
         pressure_bar: observers.pressure.estimate(),
-        tail_correction: (tail.energy != 0.0).then(|| TailOut {
+        tail_correction: tail.map(|tail| TailOut {
             energy_eV_per_atom: tail.energy / n as f64,
             pressure_bar: tail.pressure * EV_PER_A3_TO_BAR,
         }),

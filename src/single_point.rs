@@ -23,7 +23,8 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
     let tail = engine
         .force_field
         .pair
-        .tail_correction(&s.species_counts(), s.cell.volume());
+        .tail_correction(&s.species_counts(), s.cell.volume())
+        .filter(|t| t.energy != 0.0);
     println!(
         "{}: {} atoms, volume {:.6} Å³",
         setup.path.display(),
@@ -41,7 +42,7 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
         e.potential() / n
     );
     println!("  kinetic              {:>22.12} eV", s.kinetic_energy());
-    if tail.energy != 0.0 {
+    if let Some(tail) = tail {
         println!(
             "  tail correction      {:>22.12} eV   (not included above)",
             tail.energy

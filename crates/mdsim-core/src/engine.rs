@@ -2,7 +2,7 @@
 
 use crate::forces::{pair_forces, EnergyVirial, ForceWorkspace};
 use crate::neighbor::NeighborList;
-use crate::pair::{LjKernel, PairPotential};
+use crate::pair::{GeneralKernel, LjKernel, PairPotential};
 use crate::system::System;
 use crate::thermostat::NoseHooverChain;
 use crate::units::EV_TO_AMU_A2_PS2;
@@ -11,20 +11,23 @@ use crate::units::EV_TO_AMU_A2_PS2;
 #[derive(Clone, Debug)]
 pub struct ForceField {
     pub pair: PairPotential,
-    lj: LjKernel,
+    short_range: ShortRange,
 }
 
-/// Why a force field cannot be used.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ForceFieldError {
-    #[error("only Lennard-Jones pair terms are supported so far")]
-    UnsupportedTerms,
+/// The pair kernel: a specialised one for pure Lennard-Jones, a general sum of terms else.
+#[derive(Clone, Debug)]
+enum ShortRange {
+    LennardJones(LjKernel),
+    General(GeneralKernel),
 }
 
 impl ForceField {
-    pub fn new(pair: PairPotential) -> Result<Self, ForceFieldError> {
-        let lj = LjKernel::from_potential(&pair).ok_or(ForceFieldError::UnsupportedTerms)?;
-        Ok(Self { pair, lj })
+    pub fn new(pair: PairPotential) -> Self {
+        let short_range = match LjKernel::from_potential(&pair) {
+            Some(lj) => ShortRange::LennardJones(lj),
+            None => ShortRange::General(GeneralKernel::from_potential(&pair)),
+        };
+        Self { pair, short_range }
     }
 
     /// The longest interaction range, Å.
@@ -100,15 +103,27 @@ impl Engine {
         }
         let s = &mut self.system;
         s.forces.iter_mut().for_each(|f| *f = [0.0; 3]);
-        self.energies.pair = pair_forces(
-            &self.force_field.lj,
-            &self.nlist,
-            &s.positions,
-            &s.types,
-            &mut s.forces,
-            &mut self.workspace,
-            with_energy,
-        );
+        let (nl, ws) = (&self.nlist, &mut self.workspace);
+        self.energies.pair = match &self.force_field.short_range {
+            ShortRange::LennardJones(k) => pair_forces(
+                k,
+                nl,
+                &s.positions,
+                &s.types,
+                &mut s.forces,
+                ws,
+                with_energy,
+            ),
+            ShortRange::General(k) => pair_forces(
+                k,
+                nl,
+                &s.positions,
+                &s.types,
+                &mut s.forces,
+                ws,
+                with_energy,
+            ),
+        };
         self.energies_current = with_energy;
     }
 

@@ -3,11 +3,32 @@
 
 use std::f64::consts::PI;
 
-/// One analytic term of a pair potential.
+/// One analytic term of a pair potential (energies eV, lengths Å).
 #[derive(Clone, Debug, PartialEq)]
 pub enum PairTerm {
-    /// U = 4ε[(σ/r)¹² − (σ/r)⁶]; ε in eV, σ in Å.
+    /// U = 4ε[(σ/r)¹² − (σ/r)⁶].
     LennardJones { epsilon: f64, sigma: f64 },
+    /// U = A·exp(−r/ρ) − C/r⁶ for r > r₀; with `repair`, U = B/rⁿ + D·r² for r ≤ r₀
+    /// (removes the "Buckingham catastrophe" of C > 0 at short range).
+    Buckingham {
+        a: f64,
+        rho: f64,
+        c: f64,
+        repair: Option<BuckinghamRepair>,
+    },
+    /// U = D[(1 − e^{−a(r−r₀)})² − 1].
+    Morse { d: f64, a: f64, r0: f64 },
+    /// U = C/rⁿ.
+    Power { c: f64, n: f64 },
+}
+
+/// Short-range replacement B/rⁿ + D·r² of a Buckingham term for r ≤ r₀.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BuckinghamRepair {
+    pub r0: f64,
+    pub b: f64,
+    pub n: f64,
+    pub d: f64,
 }
 
 /// The interaction of one species pair.
@@ -70,7 +91,8 @@ impl PairPotential {
 
     /// Tail corrections for the unshifted pairs, for `counts[a]` atoms of species a in
     /// `volume` Å³: E = (2π/V) Σ_ab N_a N_b ∫_rc^∞ r² u dr, P = −(2π/3V²) Σ_ab N_a N_b ∫ r³ u' dr.
-    pub fn tail_correction(&self, counts: &[usize], volume: f64) -> TailCorrection {
+    /// `None` when a tail integral diverges.
+    pub fn tail_correction(&self, counts: &[usize], volume: f64) -> Option<TailCorrection> {
         let mut energy = 0.0;
         let mut pressure = 0.0;
         for a in 0..self.n_species {
@@ -81,18 +103,21 @@ impl PairPotential {
                 }
                 let nn = counts[a] as f64 * counts[b] as f64;
                 for term in &spec.terms {
-                    let (e_int, w_int) = term.tail_integrals(spec.cutoff);
+                    let Some((e_int, w_int)) = term.tail_integrals(spec.cutoff) else {
+                        return None;
+                    };
                     energy += 2.0 * PI / volume * nn * e_int;
                     pressure -= 2.0 * PI / (3.0 * volume * volume) * nn * w_int;
                 }
             }
         }
-        TailCorrection { energy, pressure }
+        Some(TailCorrection { energy, pressure })
     }
 }
 
 impl PairTerm {
     /// Energy and dU/dr at distance r.
+    #[inline]
     pub fn energy_derivative(&self, r: f64) -> (f64, f64) {
         match *self {
             PairTerm::LennardJones { epsilon, sigma } => {
@@ -101,20 +126,55 @@ impl PairTerm {
                 let du = 4.0 * epsilon * (-12.0 * s6 * s6 + 6.0 * s6) / r;
                 (u, du)
             }
+            PairTerm::Buckingham { a, rho, c, repair } => match repair {
+                Some(rep) if r <= rep.r0 => {
+                    let br = rep.b * libm::pow(r, -rep.n);
+                    (br + rep.d * r * r, -rep.n * br / r + 2.0 * rep.d * r)
+                }
+                _ => {
+                    let ex = a * libm::exp(-r / rho);
+                    let r6 = c / r.powi(6);
+                    (ex - r6, -ex / rho + 6.0 * r6 / r)
+                }
+            },
+            PairTerm::Morse { d, a, r0 } => {
+                let e = libm::exp(-a * (r - r0));
+                (
+                    d * ((1.0 - e) * (1.0 - e) - 1.0),
+                    2.0 * d * a * e * (1.0 - e),
+                )
+            }
+            PairTerm::Power { c, n } => {
+                let u = c * libm::pow(r, -n);
+                (u, -n * u / r)
+            }
         }
     }
 
-    /// (∫_rc^∞ r² u dr, ∫_rc^∞ r³ u' dr).
-    fn tail_integrals(&self, rc: f64) -> (f64, f64) {
-        match *self {
+    /// (∫_rc^∞ r² u dr, ∫_rc^∞ r³ u' dr); the second by parts: −rc³ u(rc) − 3 ∫ r² u dr.
+    /// `None` where the integral diverges (a power with n ≤ 3).
+    fn tail_integrals(&self, rc: f64) -> Option<(f64, f64)> {
+        // ∫_rc^∞ r² e^{−br} dr
+        let exp_moment =
+            |b: f64| libm::exp(-b * rc) * (rc * rc / b + 2.0 * rc / (b * b) + 2.0 / (b * b * b));
+        let e = match *self {
             PairTerm::LennardJones { epsilon, sigma } => {
                 let s3 = (sigma / rc).powi(3);
-                let s9 = s3 * s3 * s3;
-                let e = 4.0 * epsilon * sigma.powi(3) * (s9 / 9.0 - s3 / 3.0);
-                let w = 4.0 * epsilon * sigma.powi(3) * (-4.0 / 3.0 * s9 + 2.0 * s3);
-                (e, w)
+                4.0 * epsilon * sigma.powi(3) * (s3 * s3 * s3 / 9.0 - s3 / 3.0)
             }
-        }
+            // A repaired Buckingham is the plain one beyond r₀ < rc.
+            PairTerm::Buckingham { a, rho, c, .. } => {
+                a * exp_moment(1.0 / rho) - c / (3.0 * rc.powi(3))
+            }
+            PairTerm::Morse { d, a, r0 } => {
+                d * (libm::exp(2.0 * a * r0) * exp_moment(2.0 * a)
+                    - 2.0 * libm::exp(a * r0) * exp_moment(a))
+            }
+            PairTerm::Power { c, n } if n > 3.0 => c * libm::pow(rc, 3.0 - n) / (n - 3.0),
+            PairTerm::Power { .. } => return None,
+        };
+        let u_rc = self.energy_derivative(rc).0;
+        Some((e, -rc.powi(3) * u_rc - 3.0 * e))
     }
 }
 
@@ -160,7 +220,9 @@ impl LjKernel {
                     ..Default::default()
                 };
                 for term in &spec.terms {
-                    let PairTerm::LennardJones { epsilon, sigma } = *term;
+                    let PairTerm::LennardJones { epsilon, sigma } = *term else {
+                        return None;
+                    };
                     c.c12 += 4.0 * epsilon * sigma.powi(12);
                     c.c6 += 4.0 * epsilon * sigma.powi(6);
                 }
@@ -206,6 +268,73 @@ impl PairKernel for LjKernel {
         } else {
             0.0
         }
+    }
+
+    fn n_species(&self) -> usize {
+        self.n
+    }
+}
+
+/// Any sum of terms per species pair: the kernel for ionic force fields.
+#[derive(Clone, Debug)]
+pub struct GeneralKernel {
+    n: usize,
+    table: Vec<GeneralPair>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct GeneralPair {
+    terms: Vec<PairTerm>,
+    rc2: f64,
+    e_shift: f64,
+}
+
+impl GeneralKernel {
+    pub fn from_potential(p: &PairPotential) -> Self {
+        let n = p.n_species();
+        let mut table = vec![GeneralPair::default(); n * n];
+        for a in 0..n {
+            for b in 0..n {
+                let Some(spec) = p.get(a, b) else { continue };
+                let e_shift = match spec.shift {
+                    true => spec
+                        .terms
+                        .iter()
+                        .map(|t| t.energy_derivative(spec.cutoff).0)
+                        .sum(),
+                    false => 0.0,
+                };
+                table[a * n + b] = GeneralPair {
+                    terms: spec.terms.clone(),
+                    rc2: spec.cutoff * spec.cutoff,
+                    e_shift,
+                };
+            }
+        }
+        Self { n, table }
+    }
+}
+
+impl PairKernel for GeneralKernel {
+    #[inline]
+    fn eval(&self, tij: usize, r2: f64) -> (f64, f64) {
+        let p = &self.table[tij];
+        if r2 >= p.rc2 || p.terms.is_empty() {
+            return (0.0, 0.0);
+        }
+        let r = r2.sqrt();
+        let (mut e, mut du) = (-p.e_shift, 0.0);
+        for t in &p.terms {
+            let (u, d) = t.energy_derivative(r);
+            e += u;
+            du += d;
+        }
+        (e, -du / r)
+    }
+
+    #[inline]
+    fn force(&self, tij: usize, r2: f64) -> f64 {
+        self.eval(tij, r2).1
     }
 
     fn n_species(&self) -> usize {
@@ -269,11 +398,132 @@ mod tests {
         );
         let n = 1000;
         let volume = n as f64 / 0.8;
-        let t = p.tail_correction(&[n], volume);
+        let t = p.tail_correction(&[n], volume).unwrap();
         let rc3 = 2.5f64.powi(-3);
         let u_ref = 8.0 / 3.0 * PI * 0.8 * (rc3 * rc3 * rc3 / 3.0 - rc3);
         let p_ref = 16.0 / 3.0 * PI * 0.64 * (2.0 / 3.0 * rc3 * rc3 * rc3 - rc3);
         assert!((t.energy / n as f64 - u_ref).abs() < 1e-12);
         assert!((t.pressure - p_ref).abs() < 1e-12);
+    }
+
+    fn all_terms() -> Vec<PairTerm> {
+        vec![
+            PairTerm::LennardJones {
+                epsilon: 0.0103,
+                sigma: 3.4,
+            },
+            PairTerm::Buckingham {
+                a: 13702.905,
+                rho: 0.193817,
+                c: 54.681,
+                repair: None,
+            },
+            PairTerm::Buckingham {
+                a: 13702.905,
+                rho: 0.193817,
+                c: 54.681,
+                repair: Some(BuckinghamRepair {
+                    r0: 1.168,
+                    b: 28.950,
+                    n: 3.932,
+                    d: -3.059,
+                }),
+            },
+            PairTerm::Morse {
+                d: 0.340554,
+                a: 2.0067,
+                r0: 2.1,
+            },
+            PairTerm::Power { c: 22.0, n: 12.0 },
+        ]
+    }
+
+    #[test]
+    fn derivatives_match_central_differences() {
+        let h = 1e-6;
+        for t in all_terms() {
+            for r in [0.9, 1.1, 1.5, 1.9, 2.5, 3.7, 6.0] {
+                let (_, du) = t.energy_derivative(r);
+                let fd = (t.energy_derivative(r + h).0 - t.energy_derivative(r - h).0) / (2.0 * h);
+                let scale = du.abs().max(1e-3);
+                assert!(
+                    (fd - du).abs() <= 1e-7 * scale,
+                    "{t:?} at {r}: {du} vs {fd}"
+                );
+            }
+        }
+    }
+
+    /// Closed-form tail integrals against Simpson quadrature of ∫_rc^∞ f(r) dr, mapped onto
+    /// x = rc/r ∈ (0, 1] so the slow r⁻⁴ tails are integrated out to infinity.
+    #[test]
+    fn tail_integrals_match_quadrature() {
+        let rc = 5.5;
+        for t in all_terms() {
+            let (e, w) = t.tail_integrals(rc).unwrap();
+            let m = 200_000;
+            let h = 1.0 / m as f64;
+            // The integrand vanishes at x = 0 for every term here.
+            let simpson = |f: &dyn Fn(f64) -> f64| {
+                (1..=m)
+                    .map(|k| {
+                        let wgt = if k == m {
+                            1.0
+                        } else if k % 2 == 1 {
+                            4.0
+                        } else {
+                            2.0
+                        };
+                        let x = k as f64 * h;
+                        wgt * f(rc / x) * rc / (x * x)
+                    })
+                    .sum::<f64>()
+                    * h
+                    / 3.0
+            };
+            let e_num = simpson(&|r| r * r * t.energy_derivative(r).0);
+            let w_num = simpson(&|r| r * r * r * t.energy_derivative(r).1);
+            assert!(
+                (e - e_num).abs() <= 1e-9 * e.abs().max(1e-12),
+                "{t:?}: {e} vs {e_num}"
+            );
+            assert!(
+                (w - w_num).abs() <= 1e-9 * w.abs().max(1e-12),
+                "{t:?}: {w} vs {w_num}"
+            );
+        }
+        assert!(PairTerm::Power { c: 1.0, n: 3.0 }
+            .tail_integrals(rc)
+            .is_none());
+    }
+
+    /// The general kernel sums terms and shifts by U(rc).
+    #[test]
+    fn general_kernel_sums_and_shifts() {
+        let mut p = PairPotential::new(1);
+        let terms = vec![
+            PairTerm::Morse {
+                d: 0.042395,
+                a: 1.379316,
+                r0: 3.618701,
+            },
+            PairTerm::Power { c: 22.0, n: 12.0 },
+        ];
+        p.set(
+            0,
+            0,
+            PairSpec {
+                terms: terms.clone(),
+                cutoff: 5.5,
+                shift: true,
+            },
+        );
+        let k = GeneralKernel::from_potential(&p);
+        let u = |r: f64| terms.iter().map(|t| t.energy_derivative(r).0).sum::<f64>();
+        let (e, f) = k.eval(0, 3.0 * 3.0);
+        assert!((e - (u(3.0) - u(5.5))).abs() < 1e-15);
+        let du: f64 = terms.iter().map(|t| t.energy_derivative(3.0).1).sum();
+        assert!((f + du / 3.0).abs() < 1e-15);
+        assert_eq!(k.eval(0, 5.5 * 5.5), (0.0, 0.0));
     }
 }

@@ -84,6 +84,10 @@ pub struct ForceFieldInput {
     pub source: String,
     pub species: Vec<SpeciesInput>,
     pub pairs: Vec<PairInput>,
+    /// Species pairs that interact by Coulomb only (no short-range term). Every pair must
+    /// appear either here or in `pairs`: nothing is left out by accident.
+    #[serde(default)]
+    pub coulomb_only: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -115,6 +119,29 @@ pub struct PairInput {
 pub enum TermInput {
     /// 4ε[(σ/r)¹² − (σ/r)⁶], ε in eV, σ in Å.
     LennardJones { epsilon: f64, sigma: f64 },
+    /// A·exp(−r/ρ) − C/r⁶ (A in eV, ρ in Å, C in eV·Å⁶); with `repair`, B/rⁿ + D·r² for r ≤ r0.
+    Buckingham {
+        a: f64,
+        rho: f64,
+        c: f64,
+        #[serde(default)]
+        repair: Option<RepairInput>,
+    },
+    /// D[(1 − e^{−a(r−r0)})² − 1] (D in eV, a in 1/Å, r0 in Å).
+    Morse { d: f64, a: f64, r0: f64 },
+    /// C/rⁿ (C in eV·Åⁿ).
+    Power { c: f64, n: f64 },
+}
+
+/// The short-range replacement B/rⁿ + D·r² of a Buckingham term for r ≤ r0
+/// (B in eV·Åⁿ, D in eV/Å², r0 in Å).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RepairInput {
+    pub r0: f64,
+    pub b: f64,
+    pub n: f64,
+    pub d: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -4,6 +4,7 @@
 use crate::input::*;
 use crate::{lattice, xyz};
 use mdsim_core::neighbor::NeighborList;
+use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::{Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
 use std::path::{Path, PathBuf};
 
@@ -82,7 +83,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
     let pair = build_pairs(&force_field_input, &species)
         .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
-    let force_field = ForceField::new(pair).map_err(|e| here("potential", e.to_string()))?;
+    let force_field = ForceField::new(pair);
     let cutoff = force_field.cutoff();
 
     // Numbers of the run.
@@ -370,12 +371,12 @@ fn build_pairs(ff: &ForceFieldInput, species: &[Species]) -> Result<PairPotentia
     let n = species.len();
     let mut pot = PairPotential::new(n);
     let mut seen = vec![false; n * n];
-    for (k, p) in ff.pairs.iter().enumerate() {
-        let field = format!("pairs[{k}]");
+    // Marks a pair as given, refusing unknown species and pairs given twice.
+    let mut claim = |field: String, x: &str, y: &str| -> Result<(usize, usize), FieldError> {
         let idx = |name: &str| {
             species_index(species, name).ok_or_else(|| {
                 (
-                    format!("{field}.between"),
+                    field.clone(),
                     format!(
                         "unknown species `{name}`; the species defined are: {}",
                         known_names(species)
@@ -383,15 +384,20 @@ fn build_pairs(ff: &ForceFieldInput, species: &[Species]) -> Result<PairPotentia
                 )
             })
         };
-        let (a, b) = (idx(&p.between.0)?, idx(&p.between.1)?);
+        let (a, b) = (idx(x)?, idx(y)?);
         if seen[a * n + b] {
             return Err((
-                format!("{field}.between"),
-                format!("the pair ({}, {}) is given twice", p.between.0, p.between.1),
+                field,
+                format!("the pair ({x}, {y}) is given twice; give each pair once"),
             ));
         }
         seen[a * n + b] = true;
         seen[b * n + a] = true;
+        Ok((a, b))
+    };
+    for (k, p) in ff.pairs.iter().enumerate() {
+        let field = format!("pairs[{k}]");
+        let (a, b) = claim(format!("{field}.between"), &p.between.0, &p.between.1)?;
         if !(p.cutoff > 0.0 && p.cutoff.is_finite()) {
             return Err((
                 format!("{field}.cutoff"),
@@ -400,15 +406,7 @@ fn build_pairs(ff: &ForceFieldInput, species: &[Species]) -> Result<PairPotentia
         }
         let mut terms = Vec::new();
         for (t, term) in p.terms.iter().enumerate() {
-            match *term {
-                TermInput::LennardJones { epsilon, sigma } => {
-                    if !(epsilon >= 0.0 && epsilon.is_finite() && sigma > 0.0 && sigma.is_finite())
-                    {
-                        return Err((format!("{field}.terms[{t}]"), format!("LennardJones needs epsilon ≥ 0 (eV) and sigma > 0 (Å), got epsilon = {epsilon}, sigma = {sigma}")));
-                    }
-                    terms.push(PairTerm::LennardJones { epsilon, sigma });
-                }
-            }
+            terms.push(build_term(term).map_err(|m| (format!("{field}.terms[{t}]"), m))?);
         }
         pot.set(
             a,
@@ -420,20 +418,73 @@ fn build_pairs(ff: &ForceFieldInput, species: &[Species]) -> Result<PairPotentia
             },
         );
     }
+    for (k, (x, y)) in ff.coulomb_only.iter().enumerate() {
+        claim(format!("coulomb_only[{k}]"), x, y)?;
+    }
     for a in 0..n {
         for b in a..n {
             if !seen[a * n + b] {
+                let (x, y) = (&species[a].name, &species[b].name);
                 return Err((
                     "pairs".into(),
-                    format!(
-                        "no parameters for the pair ({}, {}); add an entry with between: (\"{}\", \"{}\")",
-                        species[a].name, species[b].name, species[a].name, species[b].name
-                    ),
+                    format!("no parameters for the pair ({x}, {y}); add an entry with between: (\"{x}\", \"{y}\") to `pairs`, or (\"{x}\", \"{y}\") to `coulomb_only`"),
                 ));
             }
         }
     }
     Ok(pot)
+}
+
+/// A term with its parameters checked.
+fn build_term(term: &TermInput) -> Result<PairTerm, String> {
+    let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+    Ok(match *term {
+        TermInput::LennardJones { epsilon, sigma } => {
+            if !(epsilon >= 0.0 && sigma > 0.0 && finite(&[epsilon, sigma])) {
+                return Err(format!("LennardJones needs epsilon ≥ 0 (eV) and sigma > 0 (Å), got epsilon = {epsilon}, sigma = {sigma}"));
+            }
+            PairTerm::LennardJones { epsilon, sigma }
+        }
+        TermInput::Buckingham {
+            a,
+            rho,
+            c,
+            ref repair,
+        } => {
+            if !(a >= 0.0 && rho > 0.0 && finite(&[a, rho, c])) {
+                return Err(format!("Buckingham needs a ≥ 0 (eV), rho > 0 (Å) and a finite c, got a = {a}, rho = {rho}, c = {c}"));
+            }
+            let repair = match repair {
+                Some(r) if !(r.r0 > 0.0 && finite(&[r.r0, r.b, r.n, r.d])) => {
+                    return Err(format!(
+                        "repair needs r0 > 0 (Å) and finite b, n, d, got {r:?}"
+                    ));
+                }
+                Some(r) => Some(BuckinghamRepair {
+                    r0: r.r0,
+                    b: r.b,
+                    n: r.n,
+                    d: r.d,
+                }),
+                None => None,
+            };
+            PairTerm::Buckingham { a, rho, c, repair }
+        }
+        TermInput::Morse { d, a, r0 } => {
+            if !(a > 0.0 && r0 > 0.0 && finite(&[d, a, r0])) {
+                return Err(format!("Morse needs a > 0 (1/Å), r0 > 0 (Å) and a finite d, got d = {d}, a = {a}, r0 = {r0}"));
+            }
+            PairTerm::Morse { d, a, r0 }
+        }
+        TermInput::Power { c, n } => {
+            if !(n > 0.0 && finite(&[c, n])) {
+                return Err(format!(
+                    "Power needs n > 0 and a finite c, got c = {c}, n = {n}"
+                ));
+            }
+            PairTerm::Power { c, n }
+        }
+    })
 }
 
 fn build_structure(
