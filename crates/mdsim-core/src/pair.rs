@@ -103,9 +103,7 @@ impl PairPotential {
                 }
                 let nn = counts[a] as f64 * counts[b] as f64;
                 for term in &spec.terms {
-                    let Some((e_int, w_int)) = term.tail_integrals(spec.cutoff) else {
-                        return None;
-                    };
+                    let (e_int, w_int) = term.tail_integrals(spec.cutoff)?;
                     energy += 2.0 * PI / volume * nn * e_int;
                     pressure -= 2.0 * PI / (3.0 * volume * volume) * nn * w_int;
                 }
