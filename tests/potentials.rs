@@ -7,9 +7,11 @@ use mdsim_core::pair::{BuckinghamRepair, PairTerm};
 use mdsim_io::input::{ForceFieldInput, TermInput};
 use std::path::Path;
 
-/// Published digits (MATERIALS.md §1a): (pair, [(value, half unit of the last digit)]
-/// for A, ρ, C, r0, B, n, D).
-const PUBLISHED: [(&str, &str, [(f64, f64); 7]); 3] = [
+/// (value, half a unit of its last published digit) for A, ρ, C, r0, B, n, D.
+type Digits = [(f64, f64); 7];
+
+/// Published digits (MATERIALS.md §1a) per pair.
+const PUBLISHED: [(&str, &str, Digits); 3] = [
     (
         "Si",
         "O",
