@@ -2,11 +2,12 @@
 //! observers, ending in `results.json`.
 
 use crate::output::{prepare_output_dir, utc_now, write_atomic, TextWriter};
-use crate::trajectory::Trajectory;
+use crate::trajectory::{xyz_frame, Trajectory};
 use anyhow::{bail, Context, Result};
+use mdsim_core::minimize::{fire, FireSettings};
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{velocities, Engine, NoseHooverChain, System};
-use mdsim_io::input::{EnsembleInput, Input};
+use mdsim_io::input::{EnsembleInput, Input, MinimizeInput};
 use mdsim_io::Setup;
 use mdsim_transport::{
     Estimate, FitWindowSpec, MsdAccumulator, Rdf, VacfAccumulator, WindowChoice, WindowConfig,
@@ -41,12 +42,12 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
         std::fs::copy(p, dir.join("structure.xyz")).context("cannot copy the structure file")?;
     }
     let input = &setup.input;
-    let mut system = setup.system.clone();
-    if let Some(t) = input.initial_temperature {
-        velocities::maxwell_boltzmann(&mut system, t, input.seed);
-    }
-    let n = system.n_atoms();
-    let mut engine = Engine::new(system, setup.force_field.clone(), input.neighbor.skin);
+    let n = setup.system.n_atoms();
+    let mut engine = Engine::new(
+        setup.system.clone(),
+        setup.force_field.clone(),
+        input.neighbor.skin,
+    );
     let dt = input.timestep_ps;
     let total_steps = setup.total_steps();
 
@@ -78,6 +79,13 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
         );
     }
     eprintln!("  output: {}", dir.display());
+    let minimization = match &input.minimize {
+        Some(m) => Some(minimize(&mut engine, m, dt, &dir)?),
+        None => None,
+    };
+    if let Some(t) = input.initial_temperature {
+        velocities::maxwell_boltzmann(&mut engine.system, t, input.seed);
+    }
 
     let mut thermo = TextWriter::create(dir.join("thermo.csv"))?;
     thermo.line(
@@ -221,6 +229,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             energy_eV_per_atom: tail.energy / n as f64,
             pressure_bar: tail.pressure * EV_PER_A3_TO_BAR,
         }),
+        minimization,
         neighbor_list_builds: engine.neighbor_list().builds(),
         steps_per_second,
         wall_time_s: wall,
@@ -548,12 +557,59 @@ struct Results {
     potential_energy_eV: Option<Estimate>,
     pressure_bar: Option<Estimate>,
     tail_correction: Option<TailOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minimization: Option<MinimizationOut>,
     neighbor_list_builds: u64,
     steps_per_second: f64,
     wall_time_s: f64,
     started: String,
     finished: String,
     transport: TransportOut,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+struct MinimizationOut {
+    converged: bool,
+    steps: usize,
+    energy_start_eV: f64,
+    energy_end_eV: f64,
+    max_force_eV_per_A: f64,
+}
+
+/// FIRE on the positions; writes the relaxed structure as minimized.xyz.
+fn minimize(
+    engine: &mut Engine,
+    m: &MinimizeInput,
+    dt: f64,
+    dir: &Path,
+) -> Result<MinimizationOut> {
+    let settings = FireSettings {
+        force_tolerance: m.force_tolerance,
+        max_steps: m.max_steps,
+        dt_start: dt,
+        dt_max: 10.0 * dt,
+    };
+    let r = fire(engine, &settings);
+    let n = engine.system.n_atoms() as f64;
+    eprintln!(
+        "minimisation (FIRE): {} after {} steps, E = {:.8} → {:.8} eV/atom, largest force {:.2e} eV/Å",
+        if r.converged { "converged" } else { "NOT converged" },
+        r.steps,
+        r.energy_start / n,
+        r.energy_end / n,
+        r.max_force
+    );
+    let path = dir.join("minimized.xyz");
+    std::fs::write(&path, xyz_frame(&engine.system, 0, dt, false))
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(MinimizationOut {
+        converged: r.converged,
+        steps: r.steps,
+        energy_start_eV: r.energy_start,
+        energy_end_eV: r.energy_end,
+        max_force_eV_per_A: r.max_force,
+    })
 }
 
 #[allow(non_snake_case)]

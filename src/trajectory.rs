@@ -82,3 +82,15 @@ impl Trajectory {
         }
     }
 }
+
+/// One extended-XYZ frame of the system.
+pub fn xyz_frame(s: &System, step: u64, dt: f64, velocities: bool) -> String {
+    let lattice = [0, 1, 2].map(|k| s.cell.vector(k));
+    let names: Vec<&str> = s
+        .types
+        .iter()
+        .map(|&t| s.species[t].name.as_str())
+        .collect();
+    let v = velocities.then_some(&s.velocities[..]);
+    xyz::format_frame(lattice, &names, &s.positions, v, step, step as f64 * dt)
+}

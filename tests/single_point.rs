@@ -112,3 +112,68 @@ fn fcc_lattice_energy_pressure_and_forces() {
         "largest force component on a perfect lattice: {fmax}"
     );
 }
+
+/// `mdsim run` with only a minimisation: a jittered crystal relaxes to the lattice sum and
+/// the relaxed structure is written.
+#[test]
+fn run_with_minimisation_only_relaxes_the_crystal() {
+    let a = 5.3;
+    let basis = [
+        [0.0, 0.0, 0.0],
+        [0.5, 0.5, 0.0],
+        [0.5, 0.0, 0.5],
+        [0.0, 0.5, 0.5],
+    ];
+    let mut xyz = format!(
+        "256\nLattice=\"{l} 0 0 0 {l} 0 0 0 {l}\" Properties=species:S:1:pos:R:3\n",
+        l = 4.0 * a
+    );
+    let mut k = 0u32;
+    for i in 0..4 {
+        for j in 0..4 {
+            for m in 0..4 {
+                for b in &basis {
+                    // A deterministic jitter of up to ±0.07 Å.
+                    k = k.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    let jit = |s: u32| ((k >> s) % 1000) as f64 / 1000.0 * 0.14 - 0.07;
+                    let x = [
+                        a * (i as f64 + b[0]) + jit(0),
+                        a * (j as f64 + b[1]) + jit(10),
+                        a * (m as f64 + b[2]) + jit(20),
+                    ];
+                    xyz.push_str(&format!("Ar {} {} {}\n", x[0], x[1], x[2]));
+                }
+            }
+        }
+    }
+    let text = r#"(
+        seed: 1,
+        structure: Xyz(file: "jitter.xyz"),
+        potential: Inline((
+            species: [(name: "Ar", mass: 39.95)],
+            pairs: [(between: ("Ar", "Ar"), terms: [LennardJones(epsilon: 0.0103408, sigma: 3.4)], cutoff: 8.5)],
+        )),
+        timestep_ps: 0.005,
+        minimize: (force_tolerance: 1e-6),
+        stages: [],
+    )"#;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "jitter.xyz", &xyz);
+    let input = write(dir.path(), "min.ron", text);
+    let out = run(&["run", "-o", "out"], &input, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/results.json")).unwrap(),
+    )
+    .unwrap();
+    let m = &r["minimization"];
+    assert_eq!(m["converged"], true, "{m}");
+    let e = m["energy_end_eV"].as_f64().unwrap() / 256.0;
+    let (e_ref, _) = lattice_sums(a);
+    assert!((e - e_ref).abs() < 1e-9 * e_ref.abs(), "{e} vs {e_ref}");
+    assert!(
+        std::fs::read_to_string(dir.path().join("out/minimized.xyz"))
+            .unwrap()
+            .starts_with("256\n")
+    );
+}

@@ -4,6 +4,7 @@
 pub mod cell;
 pub mod engine;
 pub mod forces;
+pub mod minimize;
 pub mod neighbor;
 pub mod oracle;
 pub mod pair;

@@ -22,6 +22,9 @@ pub struct Input {
     pub initial_temperature: Option<f64>,
     /// Integration time step, ps.
     pub timestep_ps: f64,
+    /// Energy minimisation of the positions (FIRE) before the stages; `None` = none.
+    #[serde(default)]
+    pub minimize: Option<MinimizeInput>,
     pub stages: Vec<StageInput>,
     #[serde(default)]
     pub output: OutputInput,
@@ -163,6 +166,26 @@ impl Default for NeighborInput {
 
 fn default_skin() -> f64 {
     1.0
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MinimizeInput {
+    /// Converged when the largest force on an atom is below this, eV/Å.
+    #[serde(default = "default_force_tolerance")]
+    pub force_tolerance: f64,
+    /// Give up after this many FIRE steps (an unconverged minimisation is reported, and the
+    /// run goes on from where it stopped).
+    #[serde(default = "default_max_steps")]
+    pub max_steps: usize,
+}
+
+fn default_force_tolerance() -> f64 {
+    1e-3
+}
+
+fn default_max_steps() -> usize {
+    10_000
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

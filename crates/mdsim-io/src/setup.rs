@@ -100,11 +100,22 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
             format!("{dt} ps is far too long for molecular dynamics (typical: 0.0005–0.01 ps); the value is in ps, not fs"),
         ));
     }
-    if input.stages.is_empty() {
+    if input.stages.is_empty() && input.minimize.is_none() {
         return Err(here(
             "stages",
-            "no stages: add at least one, e.g. (ensemble: Nve, duration_ps: 10.0)".into(),
+            "nothing to do: add a stage, e.g. (ensemble: Nve, duration_ps: 10.0), or a minimize section".into(),
         ));
+    }
+    if let Some(m) = &input.minimize {
+        if !(m.force_tolerance > 0.0 && m.force_tolerance.is_finite()) {
+            return Err(here(
+                "minimize.force_tolerance",
+                format!(
+                    "must be a positive force in eV/Å, got {}",
+                    m.force_tolerance
+                ),
+            ));
+        }
     }
     let mut stage_steps = Vec::new();
     for (k, stage) in input.stages.iter().enumerate() {
