@@ -157,11 +157,17 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
                 observers.sample(&engine.system, prod_steps_done)?;
             }
             if thermo_step {
-                if let Some((i, j, r)) = engine.closest_pair_below(input.safety.min_distance) {
+                if let Some(v) = engine.hard_minimum_violation(&setup.hard_minimum) {
+                    let name = |i: usize| &engine.system.species[engine.system.types[i]].name;
                     failure = Some(format!(
-                        "atoms {i} and {j} came {r:.4} Å close at step {step} (t = {:.4} ps), closer than safety.min_distance = {} Å: the system collapsed; check the potential, the time step and the temperature",
+                        "atoms {} ({}) and {} ({}) came {:.4} Å close at step {step} (t = {:.4} ps), inside their hard minimum of {} Å (safety): the structure collapsed; check the potential, the time step and the temperature",
+                        v.i,
+                        name(v.i),
+                        v.j,
+                        name(v.j),
+                        v.distance,
                         step as f64 * dt,
-                        input.safety.min_distance
+                        v.minimum
                     ));
                     break 'stages;
                 }

@@ -3,6 +3,7 @@
 use crate::forces::{pair_forces, EnergyVirial, ForceWorkspace};
 use crate::neighbor::NeighborList;
 use crate::pair::{GeneralKernel, LjKernel, PairPotential};
+use crate::safety::{HardMinimum, Violation};
 use crate::system::System;
 use crate::thermostat::NoseHooverChain;
 use crate::units::EV_TO_AMU_A2_PS2;
@@ -127,18 +128,10 @@ impl Engine {
         self.energies_current = with_energy;
     }
 
-    /// The closest pair of atoms (i, j, distance) if any is nearer than `r_min` (which must
+    /// The pair of atoms furthest inside its hard minimum distance, if any (the minima must
     /// not exceed the cutoff: only listed pairs are examined).
-    pub fn closest_pair_below(&self, r_min: f64) -> Option<(usize, usize, f64)> {
-        let r2_min = r_min * r_min;
-        let mut best: Option<(usize, usize, f64)> = None;
-        self.nlist.for_each_pair(&self.system.positions, |i, j, d| {
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            if r2 < r2_min && best.is_none_or(|b| r2 < b.2) {
-                best = Some((i.min(j), i.max(j), r2));
-            }
-        });
-        best.map(|(i, j, r2)| (i, j, r2.sqrt()))
+    pub fn hard_minimum_violation(&self, minimum: &HardMinimum) -> Option<Violation> {
+        minimum.worst_violation(&self.nlist, &self.system.positions, &self.system.types)
     }
 
     /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).

@@ -8,6 +8,7 @@ pub mod minimize;
 pub mod neighbor;
 pub mod oracle;
 pub mod pair;
+pub mod safety;
 pub mod system;
 pub mod thermostat;
 pub mod units;

@@ -360,9 +360,20 @@ fn default_rdf_every() -> u64 {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyInput {
-    /// Two atoms closer than this (Å) at the start are an input error; during the run they
-    /// stop it (checked at every thermo step).
+    /// Hard minimum distance (Å) between any two atoms: closer atoms at the start are an
+    /// input error; during the run they stop it (checked at every thermo step).
     #[serde(default = "default_min_distance")]
+    pub min_distance: f64,
+    /// Other minima for particular species pairs (e.g. O–O 1.5 Å), same rules.
+    #[serde(default)]
+    pub pairs: Vec<PairMinimumInput>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PairMinimumInput {
+    pub between: (String, String),
+    /// Å.
     pub min_distance: f64,
 }
 
@@ -370,6 +381,7 @@ impl Default for SafetyInput {
     fn default() -> Self {
         Self {
             min_distance: default_min_distance(),
+            pairs: Vec::new(),
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::input::*;
 use crate::{lattice, xyz};
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
+use mdsim_core::safety::{HardMinimum, Violation};
 use mdsim_core::{Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,8 @@ pub struct Setup {
     pub force_field: ForceField,
     /// Number of steps of each stage.
     pub stage_steps: Vec<u64>,
+    /// Hard minimum distance per species pair (`safety`).
+    pub hard_minimum: HardMinimum,
 }
 
 impl Setup {
@@ -280,19 +283,19 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
             ));
         }
     }
-    let d_min = input.safety.min_distance;
-    if !(d_min >= 0.0 && d_min.is_finite()) {
-        return Err(here(
-            "safety.min_distance",
-            format!("must be ≥ 0 Å, got {d_min}"),
-        ));
-    }
-    if let Some((i, j, r)) = closest_pair_below(&system, d_min) {
+    let hard_minimum =
+        build_hard_minimum(&input.safety, &species, cutoff).map_err(|(f, m)| here(&f, m))?;
+    if let Some(v) = initial_violation(&system, &hard_minimum) {
         return Err(here(
             "structure",
             format!(
-                "atoms {i} ({}) and {j} ({}) overlap: they are {r:.4} Å apart, closer than safety.min_distance = {d_min} Å; fix the structure or its lattice constant",
-                system.species[system.types[i]].name, system.species[system.types[j]].name
+                "atoms {} ({}) and {} ({}) overlap: they are {:.4} Å apart, closer than their minimum distance of {} Å (safety); fix the structure or its lattice constant",
+                v.i,
+                system.species[system.types[v.i]].name,
+                v.j,
+                system.species[system.types[v.j]].name,
+                v.distance,
+                v.minimum
             ),
         ));
     }
@@ -311,6 +314,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         system,
         force_field,
         stage_steps,
+        hard_minimum,
     })
 }
 
@@ -580,21 +584,58 @@ fn build_structure(
     }
 }
 
-/// The closest pair of atoms nearer than `r` (indices, distance), if any.
-pub fn closest_pair_below(system: &System, r: f64) -> Option<(usize, usize, f64)> {
-    if r <= 0.0 || system.n_atoms() < 2 {
+/// The `safety` minima as a per-pair table; every minimum must lie below the cutoff (the
+/// run checks listed pairs only).
+fn build_hard_minimum(
+    safety: &SafetyInput,
+    species: &[Species],
+    cutoff: f64,
+) -> Result<HardMinimum, FieldError> {
+    let check = |field: String, r: f64| {
+        if r >= 0.0 && r < cutoff {
+            Ok(r)
+        } else {
+            Err((
+                field,
+                format!("must be ≥ 0 Å and below the cutoff ({cutoff} Å), got {r}"),
+            ))
+        }
+    };
+    let mut table = HardMinimum::new(
+        species.len(),
+        check("safety.min_distance".into(), safety.min_distance)?,
+    );
+    for (k, p) in safety.pairs.iter().enumerate() {
+        let field = format!("safety.pairs[{k}]");
+        let idx = |name: &str| {
+            species_index(species, name).ok_or_else(|| {
+                (
+                    format!("{field}.between"),
+                    format!(
+                        "unknown species `{name}`; the species defined are: {}",
+                        known_names(species)
+                    ),
+                )
+            })
+        };
+        let (a, b) = (idx(&p.between.0)?, idx(&p.between.1)?);
+        table.set(
+            a,
+            b,
+            check(format!("{field}.min_distance"), p.min_distance)?,
+        );
+    }
+    Ok(table)
+}
+
+/// The worst pair of the starting structure inside its minimum distance, if any.
+pub fn initial_violation(system: &System, minimum: &HardMinimum) -> Option<Violation> {
+    if minimum.largest() <= 0.0 || system.n_atoms() < 2 {
         return None;
     }
-    let mut nl = NeighborList::new(r, 0.0);
+    let mut nl = NeighborList::new(minimum.largest(), 0.0);
     let mut wrapped = system.clone();
     wrapped.wrap_positions();
     nl.build(&wrapped.cell, &wrapped.positions);
-    let mut best: Option<(usize, usize, f64)> = None;
-    nl.for_each_pair(&wrapped.positions, |i, j, d| {
-        let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-        if best.is_none_or(|b| r < b.2) {
-            best = Some((i.min(j), i.max(j), r));
-        }
-    });
-    best
+    minimum.worst_violation(&nl, &wrapped.positions, &wrapped.types)
 }
