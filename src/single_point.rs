@@ -31,16 +31,19 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
         s.n_atoms(),
         s.cell.volume()
     );
-    println!(
-        "  pair (short-range)   {:>22.12} eV   {:>18.12} eV/atom",
-        e.pair.energy,
-        e.pair.energy / n
-    );
-    println!(
-        "  potential total      {:>22.12} eV   {:>18.12} eV/atom",
-        e.potential(),
-        e.potential() / n
-    );
+    let line =
+        |name: &str, x: f64| println!("  {name:<20} {x:>22.12} eV   {:>18.12} eV/atom", x / n);
+    line("short-range pairs", e.short_range);
+    if let Some(p) = &engine.force_field.ewald {
+        println!(
+            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, requested accuracy {:.1e}, estimated {:.2e}",
+            p.alpha, p.real_cutoff, p.kmax, p.accuracy, p.estimated_accuracy
+        );
+        line("Coulomb real space", e.coulomb_real);
+        line("Coulomb reciprocal", e.coulomb_reciprocal);
+        line("Coulomb self", e.coulomb_self);
+    }
+    line("potential total", e.potential());
     println!("  kinetic              {:>22.12} eV", s.kinetic_energy());
     if let Some(tail) = tail {
         println!(

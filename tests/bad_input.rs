@@ -227,8 +227,14 @@ fn pair_minimum_distance_is_checked_and_named() {
         "seed: 7,\n    safety: (min_distance: 0.5, pairs: [(between: (\"Ar\", \"Ar\"), min_distance: 4.2)]),",
     );
     assert_rejected(&text, &["structure", "Ar", "4.0987", "4.2 Å"]);
-    let unknown = text.replace(r#"between: ("Ar", "Ar"), min_distance: 4.2"#, r#"between: ("Ar", "Ne"), min_distance: 1.0"#);
+    let unknown = text.replace(
+        r#"between: ("Ar", "Ar"), min_distance: 4.2"#,
+        r#"between: ("Ar", "Ne"), min_distance: 1.0"#,
+    );
     assert_rejected(&unknown, &["safety.pairs[0].between", "Ne"]);
     let too_far = text.replace("min_distance: 4.2", "min_distance: 9.0");
-    assert_rejected(&too_far, &["safety.pairs[0].min_distance", "below the cutoff"]);
+    assert_rejected(
+        &too_far,
+        &["safety.pairs[0].min_distance", "below the cutoff"],
+    );
 }

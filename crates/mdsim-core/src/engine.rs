@@ -1,6 +1,8 @@
 //! The engine: a system, its force field and neighbour list, and the integrators that move it.
 
-use crate::forces::{pair_forces, EnergyVirial, ForceWorkspace};
+use crate::coulomb::RealSpaceCoulomb;
+use crate::ewald::{Ewald, EwaldParams};
+use crate::forces::{pair_forces, ForceWorkspace};
 use crate::neighbor::NeighborList;
 use crate::pair::{GeneralKernel, LjKernel, PairPotential};
 use crate::safety::{HardMinimum, Violation};
@@ -8,10 +10,13 @@ use crate::system::System;
 use crate::thermostat::NoseHooverChain;
 use crate::units::EV_TO_AMU_A2_PS2;
 
-/// Everything that produces forces. Coulomb (Ewald) joins here.
+/// Everything that produces forces: short-range pair terms and, for charged species, Ewald
+/// Coulomb (real space in the pair pass, reciprocal space separately).
 #[derive(Clone, Debug)]
 pub struct ForceField {
     pub pair: PairPotential,
+    /// Ewald parameters, when any species is charged.
+    pub ewald: Option<EwaldParams>,
     short_range: ShortRange,
 }
 
@@ -23,35 +28,54 @@ enum ShortRange {
 }
 
 impl ForceField {
-    pub fn new(pair: PairPotential) -> Self {
-        let short_range = match LjKernel::from_potential(&pair) {
-            Some(lj) => ShortRange::LennardJones(lj),
-            None => ShortRange::General(GeneralKernel::from_potential(&pair)),
+    /// `species_charges` (e) are used only with `ewald`.
+    pub fn new(pair: PairPotential, ewald: Option<EwaldParams>, species_charges: &[f64]) -> Self {
+        let short_range = match (ewald, LjKernel::from_potential(&pair)) {
+            (None, Some(lj)) => ShortRange::LennardJones(lj),
+            _ => {
+                let real = ewald.map(|p| {
+                    (
+                        RealSpaceCoulomb::new(p.alpha, p.real_cutoff),
+                        species_charges,
+                    )
+                });
+                ShortRange::General(GeneralKernel::new(&pair, real))
+            }
         };
-        Self { pair, short_range }
+        Self {
+            pair,
+            ewald,
+            short_range,
+        }
     }
 
-    /// The longest interaction range, Å.
+    /// The longest interaction range (short-range terms and real-space Coulomb), Å.
     pub fn cutoff(&self) -> f64 {
-        self.pair.max_cutoff()
+        let real = self.ewald.map_or(0.0, |p| p.real_cutoff);
+        self.pair.max_cutoff().max(real)
     }
 }
 
-/// Energy terms of the current configuration.
+/// Energy terms of the current configuration, eV.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Energies {
-    pub pair: EnergyVirial,
+    pub short_range: f64,
+    pub coulomb_real: f64,
+    pub coulomb_reciprocal: f64,
+    pub coulomb_self: f64,
+    /// Configurational virial Σ r_a f_b (eV), order xx, yy, zz, xy, xz, yz.
+    pub virial: [f64; 6],
 }
 
 impl Energies {
     /// Potential energy, eV.
     pub fn potential(&self) -> f64 {
-        self.pair.energy
+        self.short_range + self.coulomb()
     }
 
-    /// Configurational virial Σ r_a f_b (eV), order xx, yy, zz, xy, xz, yz.
-    pub fn virial(&self) -> [f64; 6] {
-        self.pair.virial
+    /// Ewald Coulomb energy, eV.
+    pub fn coulomb(&self) -> f64 {
+        self.coulomb_real + self.coulomb_reciprocal + self.coulomb_self
     }
 }
 
@@ -60,6 +84,8 @@ pub struct Engine {
     pub force_field: ForceField,
     nlist: NeighborList,
     workspace: ForceWorkspace,
+    /// Reciprocal-space Ewald and the charge of every atom, for charged systems.
+    ewald: Option<(Ewald, Vec<f64>)>,
     energies: Energies,
     /// Whether `energies` belong to the current configuration.
     energies_current: bool,
@@ -69,11 +95,20 @@ impl Engine {
     /// Sets up the engine and computes the initial forces.
     pub fn new(system: System, force_field: ForceField, skin: f64) -> Self {
         let nlist = NeighborList::new(force_field.cutoff(), skin);
+        let ewald = force_field.ewald.map(|p| {
+            let charges: Vec<f64> = system
+                .types
+                .iter()
+                .map(|&t| system.species[t].charge)
+                .collect();
+            (Ewald::new(p, &system.cell), charges)
+        });
         let mut engine = Self {
             system,
             force_field,
             nlist,
             workspace: ForceWorkspace::default(),
+            ewald,
             energies: Energies::default(),
             energies_current: false,
         };
@@ -88,6 +123,11 @@ impl Engine {
             self.compute_forces(true);
         }
         &self.energies
+    }
+
+    /// Number of reciprocal vectors of the Ewald sum (0 without Coulomb).
+    pub fn n_kvectors(&self) -> usize {
+        self.ewald.as_ref().map_or(0, |(e, _)| e.n_kvectors())
     }
 
     pub fn neighbor_list(&self) -> &NeighborList {
@@ -105,26 +145,26 @@ impl Engine {
         let s = &mut self.system;
         s.forces.iter_mut().for_each(|f| *f = [0.0; 3]);
         let (nl, ws) = (&self.nlist, &mut self.workspace);
-        self.energies.pair = match &self.force_field.short_range {
-            ShortRange::LennardJones(k) => pair_forces(
-                k,
-                nl,
-                &s.positions,
-                &s.types,
-                &mut s.forces,
-                ws,
-                with_energy,
-            ),
-            ShortRange::General(k) => pair_forces(
-                k,
-                nl,
-                &s.positions,
-                &s.types,
-                &mut s.forces,
-                ws,
-                with_energy,
-            ),
+        let (x, t, f) = (&s.positions, &s.types, &mut s.forces);
+        let pair = match &self.force_field.short_range {
+            ShortRange::LennardJones(k) => pair_forces(k, nl, x, t, f, ws, with_energy),
+            ShortRange::General(k) => pair_forces(k, nl, x, t, f, ws, with_energy),
         };
+        let mut e = Energies {
+            short_range: pair.short_range,
+            coulomb_real: pair.coulomb_real,
+            virial: pair.virial,
+            ..Energies::default()
+        };
+        if let Some((ewald, charges)) = &mut self.ewald {
+            let recip = ewald.reciprocal(&s.cell, x, charges, f, with_energy);
+            e.coulomb_reciprocal = recip.energy;
+            e.coulomb_self = ewald.self_energy(charges);
+            for (v, w) in e.virial.iter_mut().zip(recip.virial) {
+                *v += w;
+            }
+        }
+        self.energies = e;
         self.energies_current = with_energy;
     }
 
@@ -136,7 +176,7 @@ impl Engine {
 
     /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).
     pub fn pressure_tensor(&mut self) -> [f64; 6] {
-        let vir = self.energies().virial();
+        let vir = self.energies().virial;
         let kin = self.system.kinetic_tensor();
         let v = self.system.cell.volume();
         std::array::from_fn(|k| (kin[k] + vir[k]) / v)

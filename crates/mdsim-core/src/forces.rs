@@ -18,9 +18,21 @@ pub struct EnergyVirial {
     pub virial: [f64; 6],
 }
 
-impl EnergyVirial {
-    fn add(&mut self, other: &EnergyVirial) {
-        self.energy += other.energy;
+/// Energies and virial of the pair pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairTotals {
+    /// Short-range terms, eV.
+    pub short_range: f64,
+    /// Real-space Ewald Coulomb, eV.
+    pub coulomb_real: f64,
+    /// Σ r_a f_b over pairs (eV), order xx, yy, zz, xy, xz, yz.
+    pub virial: [f64; 6],
+}
+
+impl PairTotals {
+    fn add(&mut self, other: &PairTotals) {
+        self.short_range += other.short_range;
+        self.coulomb_real += other.coulomb_real;
         for k in 0..6 {
             self.virial[k] += other.virial[k];
         }
@@ -41,7 +53,7 @@ struct ChunkScratch {
     forces: Vec<[f64; 3]>,
 }
 
-/// Adds the pair forces to `forces` and, when `with_energy`, returns the pair energy and
+/// Adds the pair forces to `forces` and, when `with_energy`, returns the pair energies and
 /// virial (otherwise zeros: most MD steps need forces only).
 pub fn pair_forces<K: PairKernel>(
     kernel: &K,
@@ -51,13 +63,13 @@ pub fn pair_forces<K: PairKernel>(
     forces: &mut [[f64; 3]],
     workspace: &mut ForceWorkspace,
     with_energy: bool,
-) -> EnergyVirial {
+) -> PairTotals {
     let chunks = nlist.chunks();
     let shifts = nlist.shifts();
     workspace
         .chunks
         .resize_with(chunks.len(), ChunkScratch::default);
-    let partial: Vec<EnergyVirial> = chunks
+    let partial: Vec<PairTotals> = chunks
         .par_iter()
         .zip(workspace.chunks.par_iter_mut())
         .map(|(chunk, scratch)| {
@@ -77,7 +89,7 @@ pub fn pair_forces<K: PairKernel>(
         })
         .collect();
 
-    let mut total = EnergyVirial::default();
+    let mut total = PairTotals::default();
     for ((chunk, scratch), ev) in chunks.iter().zip(&workspace.chunks).zip(&partial) {
         for (&a, b) in chunk.atoms.iter().zip(&scratch.forces) {
             let f = &mut forces[a as usize];
@@ -97,13 +109,13 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     chunk: &Chunk,
     shifts: &[[f64; 3]],
     scratch: &mut ChunkScratch,
-) -> EnergyVirial {
+) -> PairTotals {
     let n_species = kernel.n_species();
     let (positions, types) = (&scratch.positions, &scratch.types);
     let buf = &mut scratch.forces;
     buf.clear();
     buf.resize(chunk.atoms.len(), [0.0; 3]);
-    let mut ev = EnergyVirial::default();
+    let mut ev = PairTotals::default();
     let mut w = [0.0; 6];
     for k in 0..chunk.end - chunk.start {
         let xi = positions[k];
@@ -124,9 +136,10 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
             ];
             let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             let f_over_r = if ENERGY {
-                let (e, f_over_r) = kernel.eval(row + types[j], r2);
-                ev.energy += e;
-                f_over_r
+                let p = kernel.eval(row + types[j], r2);
+                ev.short_range += p.short_range;
+                ev.coulomb_real += p.coulomb;
+                p.f_over_r
             } else {
                 kernel.force(row + types[j], r2)
             };

@@ -2,7 +2,10 @@
 //! pair potentials, deterministic parallel forces, integrators and thermostats.
 
 pub mod cell;
+pub mod coulomb;
 pub mod engine;
+pub mod erfc;
+pub mod ewald;
 pub mod forces;
 pub mod minimize;
 pub mod neighbor;

@@ -1,7 +1,7 @@
 //! Brute-force reference implementations, kept only as test oracles.
 
 use crate::cell::Cell;
-use crate::forces::EnergyVirial;
+use crate::forces::PairTotals;
 use crate::neighbor::brute_force_pairs;
 use crate::pair::PairKernel;
 
@@ -12,14 +12,16 @@ pub fn brute_force_pair_forces<K: PairKernel>(
     positions: &[[f64; 3]],
     types: &[usize],
     cutoff: f64,
-) -> (EnergyVirial, Vec<[f64; 3]>) {
+) -> (PairTotals, Vec<[f64; 3]>) {
     let n = kernel.n_species();
     let mut forces = vec![[0.0; 3]; positions.len()];
-    let mut ev = EnergyVirial::default();
+    let mut ev = PairTotals::default();
     for (i, j, d) in brute_force_pairs(cell, positions, cutoff) {
         let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-        let (e, f_over_r) = kernel.eval(types[i] * n + types[j], r2);
-        ev.energy += e;
+        let p = kernel.eval(types[i] * n + types[j], r2);
+        ev.short_range += p.short_range;
+        ev.coulomb_real += p.coulomb;
+        let f_over_r = p.f_over_r;
         let f = d.map(|x| f_over_r * x);
         for k in 0..3 {
             forces[i][k] -= f[k];

@@ -1,6 +1,7 @@
 //! Short-range pair potentials: per species pair, a sum of terms with one cutoff and an
 //! optional energy shift.
 
+use crate::coulomb::RealSpaceCoulomb;
 use std::f64::consts::PI;
 
 /// One analytic term of a pair potential (energies eV, lengths Å).
@@ -176,12 +177,22 @@ impl PairTerm {
     }
 }
 
+/// One pair's energy, split by origin, and −(dU/dr)/r (eV/Å²).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairEval {
+    /// Short-range terms, eV.
+    pub short_range: f64,
+    /// Real-space Ewald Coulomb, eV.
+    pub coulomb: f64,
+    pub f_over_r: f64,
+}
+
 /// A pair kernel evaluates energy and F/r for a squared distance; the force loop is generic
 /// over it so each potential family gets a specialised, inlined inner loop.
 pub trait PairKernel: Sync {
-    /// Energy (eV) and −(dU/dr)/r (eV/Å²) for pair-type index `tij` at squared distance `r2`;
-    /// (0, 0) beyond the cutoff.
-    fn eval(&self, tij: usize, r2: f64) -> (f64, f64);
+    /// Energies and −(dU/dr)/r for pair-type index `tij` (= type_i × n_species + type_j) at
+    /// squared distance `r2`; zero beyond the cutoff.
+    fn eval(&self, tij: usize, r2: f64) -> PairEval;
     /// −(dU/dr)/r only (for steps that need no energy); 0 beyond the cutoff.
     fn force(&self, tij: usize, r2: f64) -> f64;
     fn n_species(&self) -> usize;
@@ -241,16 +252,18 @@ impl LjKernel {
 
 impl PairKernel for LjKernel {
     #[inline(always)]
-    fn eval(&self, tij: usize, r2: f64) -> (f64, f64) {
+    fn eval(&self, tij: usize, r2: f64) -> PairEval {
         let c = &self.table[tij];
         if r2 >= c.rc2 {
-            return (0.0, 0.0);
+            return PairEval::default();
         }
         let inv2 = 1.0 / r2;
         let inv6 = inv2 * inv2 * inv2;
-        let energy = inv6 * (c.c12 * inv6 - c.c6) - c.e_shift;
-        let f_over_r = inv6 * (c.f12 * inv6 - c.f6) * inv2;
-        (energy, f_over_r)
+        PairEval {
+            short_range: inv6 * (c.c12 * inv6 - c.c6) - c.e_shift,
+            coulomb: 0.0,
+            f_over_r: inv6 * (c.f12 * inv6 - c.f6) * inv2,
+        }
     }
 
     #[inline(always)]
@@ -273,28 +286,38 @@ impl PairKernel for LjKernel {
     }
 }
 
-/// Any sum of terms per species pair: the kernel for ionic force fields.
+/// Any sum of terms per species pair, plus real-space Ewald Coulomb: the kernel for ionic
+/// force fields. One pass over each pair computes both.
 #[derive(Clone, Debug)]
 pub struct GeneralKernel {
     n: usize,
     table: Vec<GeneralPair>,
+    coulomb: Option<RealSpaceCoulomb>,
 }
 
 #[derive(Clone, Debug, Default)]
 struct GeneralPair {
     terms: Vec<PairTerm>,
+    /// Short-range cutoff².
     rc2: f64,
     e_shift: f64,
+    /// Charge product q_i q_j, e².
+    qq: f64,
 }
 
 impl GeneralKernel {
-    pub fn from_potential(p: &PairPotential) -> Self {
+    /// `coulomb`: the real-space Ewald term and the charge of each species.
+    pub fn new(p: &PairPotential, coulomb: Option<(RealSpaceCoulomb, &[f64])>) -> Self {
         let n = p.n_species();
         let mut table = vec![GeneralPair::default(); n * n];
         for a in 0..n {
             for b in 0..n {
+                let entry = &mut table[a * n + b];
+                if let Some((_, q)) = coulomb {
+                    entry.qq = q[a] * q[b];
+                }
                 let Some(spec) = p.get(a, b) else { continue };
-                let e_shift = match spec.shift {
+                entry.e_shift = match spec.shift {
                     true => spec
                         .terms
                         .iter()
@@ -302,37 +325,47 @@ impl GeneralKernel {
                         .sum(),
                     false => 0.0,
                 };
-                table[a * n + b] = GeneralPair {
-                    terms: spec.terms.clone(),
-                    rc2: spec.cutoff * spec.cutoff,
-                    e_shift,
-                };
+                entry.terms = spec.terms.clone();
+                entry.rc2 = spec.cutoff * spec.cutoff;
             }
         }
-        Self { n, table }
+        Self {
+            n,
+            table,
+            coulomb: coulomb.map(|c| c.0),
+        }
     }
 }
 
 impl PairKernel for GeneralKernel {
     #[inline]
-    fn eval(&self, tij: usize, r2: f64) -> (f64, f64) {
+    fn eval(&self, tij: usize, r2: f64) -> PairEval {
         let p = &self.table[tij];
-        if r2 >= p.rc2 || p.terms.is_empty() {
-            return (0.0, 0.0);
+        let mut out = PairEval::default();
+        if r2 < p.rc2 && !p.terms.is_empty() {
+            let r = r2.sqrt();
+            let mut du = 0.0;
+            out.short_range = -p.e_shift;
+            for t in &p.terms {
+                let (u, d) = t.energy_derivative(r);
+                out.short_range += u;
+                du += d;
+            }
+            out.f_over_r = -du / r;
         }
-        let r = r2.sqrt();
-        let (mut e, mut du) = (-p.e_shift, 0.0);
-        for t in &p.terms {
-            let (u, d) = t.energy_derivative(r);
-            e += u;
-            du += d;
+        if let Some(c) = &self.coulomb {
+            if r2 < c.rc2 && p.qq != 0.0 {
+                let (e, f) = c.pair(p.qq, r2);
+                out.coulomb = e;
+                out.f_over_r += f;
+            }
         }
-        (e, -du / r)
+        out
     }
 
     #[inline]
     fn force(&self, tij: usize, r2: f64) -> f64 {
-        self.eval(tij, r2).1
+        self.eval(tij, r2).f_over_r
     }
 
     fn n_species(&self) -> usize {
@@ -365,16 +398,20 @@ mod tests {
     fn kernel_matches_analytic_term() {
         let k = LjKernel::from_potential(&argon(false)).unwrap();
         for r in [3.0, 3.4, 3.8165, 5.0, 7.6] {
-            let (e, f) = k.eval(0, r * r);
+            let PairEval {
+                short_range: e,
+                f_over_r: f,
+                ..
+            } = k.eval(0, r * r);
             let (u, du) = argon(false).get(0, 0).unwrap().terms[0].energy_derivative(r);
             assert!((e - u).abs() <= 1e-14 * u.abs().max(1e-3));
             // Absolute scale ε/σ² covers the zero of the force near 2^(1/6)σ.
             assert!((f + du / r).abs() <= 1e-13 * ((du / r).abs() + 0.0103408 / 3.4f64.powi(2)));
         }
-        assert_eq!(k.eval(0, 7.65 * 7.65), (0.0, 0.0));
+        assert_eq!(k.eval(0, 7.65 * 7.65), PairEval::default());
         let ks = LjKernel::from_potential(&argon(true)).unwrap();
         let rc = 7.65 - 1e-9;
-        assert!(ks.eval(0, rc * rc).0.abs() < 1e-12);
+        assert!(ks.eval(0, rc * rc).short_range.abs() < 1e-12);
     }
 
     /// The general integral form agrees with the closed-form single-species LJ expressions
@@ -516,12 +553,16 @@ mod tests {
                 shift: true,
             },
         );
-        let k = GeneralKernel::from_potential(&p);
+        let k = GeneralKernel::new(&p, None);
         let u = |r: f64| terms.iter().map(|t| t.energy_derivative(r).0).sum::<f64>();
-        let (e, f) = k.eval(0, 3.0 * 3.0);
+        let PairEval {
+            short_range: e,
+            f_over_r: f,
+            ..
+        } = k.eval(0, 3.0 * 3.0);
         assert!((e - (u(3.0) - u(5.5))).abs() < 1e-15);
         let du: f64 = terms.iter().map(|t| t.energy_derivative(3.0).1).sum();
         assert!((f + du / 3.0).abs() < 1e-15);
-        assert_eq!(k.eval(0, 5.5 * 5.5), (0.0, 0.0));
+        assert_eq!(k.eval(0, 5.5 * 5.5), PairEval::default());
     }
 }

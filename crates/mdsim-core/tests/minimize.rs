@@ -58,7 +58,7 @@ fn displaced_fcc_crystal_relaxes_to_the_lattice_energy() {
             shift: false,
         },
     );
-    let mut engine = Engine::new(system, ForceField::new(pot), 1.0);
+    let mut engine = Engine::new(system, ForceField::new(pot, None, &[]), 1.0);
 
     let settings = FireSettings {
         force_tolerance: 1e-6,

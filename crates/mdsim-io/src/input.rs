@@ -16,6 +16,9 @@ pub struct Input {
     pub potential: PotentialSource,
     #[serde(default)]
     pub neighbor: NeighborInput,
+    /// Ewald Coulomb settings, used when any species is charged.
+    #[serde(default)]
+    pub coulomb: CoulombInput,
     /// Maxwell–Boltzmann velocities at this temperature (K); `None` keeps the velocities of
     /// the structure (zero for built lattices).
     #[serde(default)]
@@ -62,6 +65,9 @@ pub enum StructureInput {
     },
     /// An extended XYZ file (path relative to the input file) with a `Lattice="…"` cell.
     Xyz { file: String },
+    /// A crystal from lattice parameters, sites and symmetry operations, replicated, with
+    /// seeded substitutions and interstitials (see `crystal::CrystalInput`).
+    Crystal(crate::crystal::CrystalInput),
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -145,6 +151,34 @@ pub struct RepairInput {
     pub b: f64,
     pub n: f64,
     pub d: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CoulombInput {
+    /// Requested relative RMS force accuracy of the Ewald sum (as LAMMPS
+    /// `kspace_style ewald ACC`): the force error relative to that of two unit charges 1 Å
+    /// apart.
+    #[serde(default = "default_accuracy")]
+    pub accuracy: f64,
+    /// Real-space cutoff, Å. `None` (default): chosen together with α and the k-vectors for
+    /// the least work at the requested accuracy (never below the short-range cutoff).
+    /// Given: α and the k-vectors follow as in LAMMPS for this cutoff.
+    #[serde(default)]
+    pub real_cutoff: Option<f64>,
+}
+
+impl Default for CoulombInput {
+    fn default() -> Self {
+        Self {
+            accuracy: default_accuracy(),
+            real_cutoff: None,
+        }
+    }
+}
+
+fn default_accuracy() -> f64 {
+    1e-5
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -2,7 +2,8 @@
 //! file, the position or the field, and what to do.
 
 use crate::input::*;
-use crate::{lattice, xyz};
+use crate::{crystal, lattice, xyz};
+use mdsim_core::ewald::{EwaldError, EwaldParams};
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::safety::{HardMinimum, Violation};
@@ -86,8 +87,6 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
     let pair = build_pairs(&force_field_input, &species)
         .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
-    let force_field = ForceField::new(pair);
-    let cutoff = force_field.cutoff();
 
     // Numbers of the run.
     let dt = input.timestep_ps;
@@ -259,8 +258,28 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         }
     }
 
-    // Structure.
-    let mut system = build_structure(&input.structure, dir, &species, path)?;
+    // Structure, then the Coulomb parameters that depend on it.
+    let mut system = build_structure(&input.structure, input.seed, dir, &species, path)?;
+    let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
+    let ewald = if charges.iter().any(|&q| q != 0.0) {
+        let c = &input.coulomb;
+        let params = match c.real_cutoff {
+            Some(rc) => EwaldParams::for_cutoff(c.accuracy, rc, &system.cell, &charges),
+            None => EwaldParams::optimized(c.accuracy, pair.max_cutoff(), &system.cell, &charges),
+        };
+        Some(params.map_err(|e| {
+            let field = match e {
+                EwaldError::NonNeutral { .. } => "structure",
+                _ => "coulomb",
+            };
+            here(field, e.to_string())
+        })?)
+    } else {
+        None
+    };
+    let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
+    let force_field = ForceField::new(pair, ewald, &species_charges);
+    let cutoff = force_field.cutoff();
     let min_width = system
         .cell
         .perpendicular_widths()
@@ -302,7 +321,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
     system.wrap_positions();
     let structure_path = match &input.structure {
         StructureInput::Xyz { file } => Some(dir.join(file)),
-        StructureInput::Lattice { .. } => None,
+        StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
     };
     Ok(Setup {
         path: path.to_path_buf(),
@@ -504,6 +523,7 @@ fn build_term(term: &TermInput) -> Result<PairTerm, String> {
 
 fn build_structure(
     s: &StructureInput,
+    seed: u64,
     dir: &Path,
     species: &[Species],
     input_path: &Path,
@@ -546,6 +566,25 @@ fn build_structure(
                 .map_err(|e| here("structure", e.to_string()))?;
             let types = vec![t; positions.len()];
             Ok(System::new(cell, species.to_vec(), types, positions))
+        }
+        StructureInput::Crystal(c) => {
+            let built = crystal::build(c, seed)
+                .map_err(|e| here(&format!("structure.{}", e.field), e.message))?;
+            let mut types = Vec::with_capacity(built.species.len());
+            for name in &built.species {
+                types.push(species_index(species, name).ok_or_else(|| {
+                    here(
+                        "structure",
+                        format!("the crystal contains species `{name}`, which the force field does not define ({})", known_names(species)),
+                    )
+                })?);
+            }
+            Ok(System::new(
+                built.cell,
+                species.to_vec(),
+                types,
+                built.positions,
+            ))
         }
         StructureInput::Xyz { file } => {
             let p = dir.join(file);

@@ -1,108 +1,310 @@
-//! The H5MD writer's file read back with the hdf5 library: layout, metadata and bit-exact
-//! values (positions, velocities, triclinic box, steps and times).
+//! The H5MD writer's files read back with the hdf5 library: layout and metadata, bit-exact
+//! values (positions, velocities, triclinic box, steps and times), shared step/time datasets,
+//! and errors (naming the file) instead of panics.
 #![cfg(feature = "hdf5")]
 
-use hdf5::types::VarLenUnicode;
-use mdsim_io::h5md::H5mdWriter;
+use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
+use mdsim_io::h5md::{H5mdError, H5mdWriter};
+use std::path::Path;
+
+const NAMES: [&str; 3] = ["Li", "P", "O"];
+const TYPES: [usize; 5] = [0, 2, 1, 2, 0];
+const MASSES: [f64; 5] = [6.941, 15.9994, 30.973761998, 15.9994, 6.941];
+const STEPS: [u64; 3] = [0, 10, 25];
+const DT: f64 = 0.002;
+
+/// A triclinic cell that changes from frame to frame (as under NPT).
+fn cell(k: usize) -> [[f64; 3]; 3] {
+    let s = 1.0 + 1e-3 * k as f64;
+    [
+        [10.0 * s, 0.0, 0.0],
+        [2.5 * s, 9.0 * s, 0.0],
+        [-1.25 * s, 0.5 * s, 8.0 / 3.0 * s],
+    ]
+}
+
+/// Values whose f64 bits a lossy path would change: thirds, -0.0, a subnormal, huge and tiny
+/// magnitudes.
+fn positions(k: usize) -> Vec<[f64; 3]> {
+    (0..5)
+        .map(|i| {
+            let x = i as f64 + 0.1 * k as f64;
+            match i {
+                0 => [-0.0, 1.0 / 3.0, 5e-324],
+                1 => [x / 7.0, -2.0e-7 * x, std::f64::consts::PI * x],
+                _ => [x.sqrt(), 1e-300 * x, -(x + 1.0).ln()],
+            }
+        })
+        .collect()
+}
+
+fn velocities(k: usize) -> Vec<[f64; 3]> {
+    (0..5)
+        .map(|i| {
+            [
+                0.5 * k as f64 - i as f64,
+                1.0 / (3.0 + i as f64),
+                -std::f64::consts::E,
+            ]
+        })
+        .collect()
+}
+
+fn time(k: usize) -> f64 {
+    STEPS[k] as f64 * DT
+}
+
+fn write(path: &Path, with_velocities: bool) -> H5mdWriter {
+    let mut w = H5mdWriter::create(path, &NAMES, &TYPES, &MASSES, with_velocities).unwrap();
+    for (k, &step) in STEPS.iter().enumerate() {
+        let v = velocities(k);
+        let v = with_velocities.then_some(&v[..]);
+        w.write_frame(step, time(k), cell(k), &positions(k), v)
+            .unwrap();
+    }
+    w.flush().unwrap();
+    w
+}
+
+fn bits(x: &[f64]) -> Vec<u64> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
+fn fixed_str(attr: &hdf5::Attribute) -> String {
+    attr.read_scalar::<FixedAscii<64>>().unwrap().to_string()
+}
+
+fn var_str(loc: &hdf5::Location, name: &str) -> String {
+    let attr = loc.attr(name).unwrap();
+    attr.read_scalar::<VarLenUnicode>().unwrap().to_string()
+}
 
 #[test]
 fn frames_round_trip_in_h5md_layout() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("traj.h5");
-    let cell = [[10.0, 0.0, 0.0], [2.5, 9.0, 0.0], [-1.25, 0.5, 8.0]];
-    let frame = |k: usize| -> (Vec<[f64; 3]>, Vec<[f64; 3]>) {
-        let x = (0..5)
-            .map(|i| [i as f64 + 0.1 * k as f64, 1.0 / 3.0, -2.0e-7 * i as f64])
-            .collect();
-        let v = (0..5)
-            .map(|i| [0.5 * k as f64, -(i as f64), std::f64::consts::PI])
-            .collect();
-        (x, v)
-    };
-    {
-        let mut w = H5mdWriter::create(
-            &path,
-            &["Li", "O"],
-            &[0, 1, 1, 0, 1],
-            &[6.941, 15.9994, 15.9994, 6.941, 15.9994],
-            true,
-        )
-        .unwrap();
-        for k in 0..3 {
-            let (x, v) = frame(k);
-            w.write_frame(10 * k as u64, 0.01 * k as f64, cell, &x, Some(&v))
-                .unwrap();
-        }
-        // A frame of the wrong size is an error naming the file, not a panic.
-        let err = w
-            .write_frame(30, 0.3, cell, &frame(0).0[..3], Some(&frame(0).1[..3]))
-            .unwrap_err();
-        assert!(err.to_string().contains("traj.h5"), "{err}");
-        w.flush().unwrap();
-    }
+    let w = write(&path, true);
+    assert_eq!(w.frames(), 3);
+    assert!(w.has_velocities());
+    drop(w);
 
     let f = hdf5::File::open(&path).unwrap();
-    let version: Vec<i32> = f
-        .group("h5md")
-        .unwrap()
-        .attr("version")
-        .unwrap()
-        .read_raw()
-        .unwrap();
+
+    // H5MD metadata: version [1, 1], author and creator as fixed-length strings.
+    let h5md = f.group("h5md").unwrap();
+    let version: Vec<i32> = h5md.attr("version").unwrap().read_raw().unwrap();
     assert_eq!(version, vec![1, 1]);
+    let author = f.group("h5md/author").unwrap().attr("name").unwrap();
+    assert_eq!(
+        author.dtype().unwrap().to_descriptor().unwrap(),
+        TypeDescriptor::FixedAscii(5)
+    );
+    assert_eq!(fixed_str(&author), "mdsim");
+    let creator = f.group("h5md/creator").unwrap();
+    assert_eq!(fixed_str(&creator.attr("name").unwrap()), "mdsim");
+    assert_eq!(
+        fixed_str(&creator.attr("version").unwrap()),
+        env!("CARGO_PKG_VERSION")
+    );
+
+    // Species: an integer per atom and the index -> name mapping.
     let all = f.group("particles/all").unwrap();
     let species = all.dataset("species").unwrap();
-    assert_eq!(species.read_raw::<i32>().unwrap(), vec![0, 1, 1, 0, 1]);
+    assert_eq!(species.shape(), vec![5]);
+    let species_idx: Vec<i32> = species.read_raw().unwrap();
+    assert_eq!(species_idx, vec![0, 2, 1, 2, 0]);
     let names: Vec<VarLenUnicode> = species.attr("names").unwrap().read_raw().unwrap();
-    assert_eq!(
-        names.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        vec!["Li", "O"]
-    );
-    let boundary: Vec<VarLenUnicode> = all
-        .group("box")
-        .unwrap()
-        .attr("boundary")
-        .unwrap()
-        .read_raw()
-        .unwrap();
-    assert!(boundary.iter().all(|b| b.as_str() == "periodic"));
+    let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    assert_eq!(names, NAMES);
+    let per_atom: Vec<&str> = species_idx.iter().map(|&s| names[s as usize]).collect();
+    assert_eq!(per_atom, ["Li", "O", "P", "O", "Li"]);
 
-    let pos = all.dataset("position/value").unwrap();
-    assert_eq!(pos.shape(), vec![3, 5, 3]);
-    let vel = all.dataset("velocity/value").unwrap();
-    let edges = all.dataset("box/edges/value").unwrap();
-    assert_eq!(edges.shape(), vec![3, 3, 3]);
-    let (pos, vel, edges) = (
-        pos.read_raw::<f64>().unwrap(),
-        vel.read_raw::<f64>().unwrap(),
-        edges.read_raw::<f64>().unwrap(),
+    let mass = all.dataset("mass").unwrap();
+    assert_eq!(mass.shape(), vec![5]);
+    assert_eq!(bits(&mass.read_raw::<f64>().unwrap()), bits(&MASSES));
+    assert_eq!(var_str(&mass, "unit"), "u");
+
+    // Box: dimension 3, periodic in all directions, a time-dependent 3x3 matrix of edges.
+    let bx = all.group("box").unwrap();
+    assert_eq!(
+        bx.attr("dimension").unwrap().read_scalar::<i32>().unwrap(),
+        3
     );
-    for k in 0..3 {
-        let (x, v) = frame(k);
-        assert_eq!(&pos[k * 15..(k + 1) * 15], x.as_flattened());
-        assert_eq!(&vel[k * 15..(k + 1) * 15], v.as_flattened());
-        assert_eq!(&edges[k * 9..(k + 1) * 9], cell.as_flattened());
+    let boundary = bx.attr("boundary").unwrap();
+    assert_eq!(boundary.shape(), vec![3]);
+    let boundary: Vec<FixedAscii<64>> = boundary.read_raw().unwrap();
+    assert!(
+        boundary.iter().all(|b| b.as_str() == "periodic"),
+        "{boundary:?}"
+    );
+
+    // Time series: shapes, chunked and extendable along time, units, bit-exact values.
+    let series = [
+        ("box/edges", vec![3, 3, 3], "Angstrom"),
+        ("position", vec![3, 5, 3], "Angstrom"),
+        ("velocity", vec![3, 5, 3], "Angstrom ps-1"),
+    ];
+    for (name, shape, unit) in &series {
+        let value = all.dataset(&format!("{name}/value")).unwrap();
+        assert_eq!(&value.shape(), shape, "{name}");
+        assert!(value.is_chunked() && value.is_resizable(), "{name}");
+        assert_eq!(value.chunk().unwrap()[1..], shape[1..], "{name}");
+        assert_eq!(var_str(&value, "unit"), *unit, "{name}");
+        let data: Vec<f64> = value.read_raw().unwrap();
+        let per_frame = shape[1] * shape[2];
+        for k in 0..3 {
+            let expected = match *name {
+                "box/edges" => cell(k).as_flattened().to_vec(),
+                "position" => positions(k).as_flattened().to_vec(),
+                _ => velocities(k).as_flattened().to_vec(),
+            };
+            let got = &data[k * per_frame..(k + 1) * per_frame];
+            assert_eq!(bits(got), bits(&expected), "{name} frame {k}");
+        }
+
+        let step = all.dataset(&format!("{name}/step")).unwrap();
+        let time_ds = all.dataset(&format!("{name}/time")).unwrap();
+        assert!(step.is_chunked() && step.is_resizable(), "{name}");
+        assert_eq!(step.read_raw::<i64>().unwrap(), vec![0, 10, 25], "{name}");
+        let times: Vec<f64> = (0..3).map(time).collect();
+        assert_eq!(
+            bits(&time_ds.read_raw::<f64>().unwrap()),
+            bits(&times),
+            "{name}"
+        );
+        assert_eq!(var_str(&time_ds, "unit"), "ps", "{name}");
     }
+
+    // box/edges and velocity share position's step and time (hard links, as H5MD requires
+    // for the box).
+    for ds in ["step", "time"] {
+        let info = |name: &str| {
+            all.dataset(&format!("{name}/{ds}"))
+                .unwrap()
+                .loc_info()
+                .unwrap()
+        };
+        let position = info("position");
+        assert_eq!(position.num_links, 3, "{ds}");
+        assert_eq!(info("box/edges").token, position.token, "{ds}");
+        assert_eq!(info("velocity").token, position.token, "{ds}");
+    }
+}
+
+#[test]
+fn without_velocities_there_is_no_velocity_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("novel.h5");
+    let mut w = write(&path, false);
+    assert!(!w.has_velocities());
+    let err = w
+        .write_frame(30, 0.06, cell(0), &positions(0), Some(&velocities(0)))
+        .unwrap_err();
+    assert!(err.to_string().contains("novel.h5"), "{err}");
+    drop(w);
+
+    let f = hdf5::File::open(&path).unwrap();
+    let all = f.group("particles/all").unwrap();
+    assert!(!all.link_exists("velocity"));
+    assert_eq!(
+        all.dataset("position/value").unwrap().shape(),
+        vec![3, 5, 3]
+    );
+    assert_eq!(
+        all.dataset("box/edges/step")
+            .unwrap()
+            .read_raw::<i64>()
+            .unwrap(),
+        vec![0, 10, 25]
+    );
+}
+
+#[test]
+fn bad_data_is_an_error_naming_the_file_and_leaves_the_file_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.h5");
+    let mut w = write(&path, true);
+    let (x, v) = (positions(0), velocities(0));
+    let attempts: [(&str, Result<(), H5mdError>); 5] = [
+        (
+            "3 positions given for 5 atoms",
+            w.write_frame(30, 0.06, cell(0), &x[..3], Some(&v)),
+        ),
+        (
+            "4 velocities given for 5 atoms",
+            w.write_frame(30, 0.06, cell(0), &x, Some(&v[..4])),
+        ),
+        (
+            "frame 3: no velocities given",
+            w.write_frame(30, 0.06, cell(0), &x, None),
+        ),
+        (
+            "previous frame's step 25",
+            w.write_frame(25, 0.06, cell(0), &x, Some(&v)),
+        ),
+        (
+            "time NaN ps is not a number",
+            w.write_frame(30, f64::NAN, cell(0), &x, Some(&v)),
+        ),
+    ];
+    for (what, result) in attempts {
+        let err = result.unwrap_err().to_string();
+        assert!(
+            err.contains("bad.h5") && err.contains(what),
+            "{what}: {err}"
+        );
+    }
+    let err = w
+        .write_frame(30, 0.01, cell(0), &x, Some(&v))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("before the previous frame"), "{err}");
+    // The refused frames wrote nothing; the next good frame lands as frame 3.
+    w.write_frame(30, 0.06, cell(0), &x, Some(&v)).unwrap();
+    assert_eq!(w.frames(), 4);
+    drop(w);
+    let f = hdf5::File::open(&path).unwrap();
+    let all = f.group("particles/all").unwrap();
     assert_eq!(
         all.dataset("position/step")
             .unwrap()
             .read_raw::<i64>()
             .unwrap(),
-        vec![0, 10, 20]
+        vec![0, 10, 25, 30]
     );
     assert_eq!(
-        all.dataset("position/time")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap(),
-        vec![0.0, 0.01, 0.02]
+        all.dataset("velocity/value").unwrap().shape(),
+        vec![4, 5, 3]
     );
-    let unit: VarLenUnicode = all
-        .dataset("position/value")
-        .unwrap()
-        .attr("unit")
-        .unwrap()
-        .read_scalar()
+}
+
+#[test]
+fn bad_setup_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("setup.h5");
+    /// What the message says, species names, types, masses.
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [usize], &'a [f64]);
+    let cases: [Case; 3] = [
+        ("no atoms", &NAMES, &[], &[]),
+        ("2 masses given for 5 atoms", &NAMES, &TYPES, &MASSES[..2]),
+        (
+            "atom 1 has species index 2, but 2 species names",
+            &NAMES[..2],
+            &TYPES,
+            &MASSES,
+        ),
+    ];
+    for (what, names, types, masses) in cases {
+        let err = H5mdWriter::create(&path, names, types, masses, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("setup.h5") && err.contains(what), "{err}");
+    }
+    let missing = dir.path().join("no/such/dir/traj.h5");
+    let err = H5mdWriter::create(&missing, &NAMES, &TYPES, &MASSES, false)
+        .err()
         .unwrap();
-    assert_eq!(unit.as_str(), "angstrom");
+    assert!(matches!(err, H5mdError::Hdf5 { .. }), "{err:?}");
+    assert!(err.to_string().contains("no/such/dir/traj.h5"), "{err}");
 }
