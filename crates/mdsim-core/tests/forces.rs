@@ -175,3 +175,170 @@ fn virial_is_strain_derivative() {
         }
     }
 }
+
+/// Rigid-ion Li–Si–O system: repaired Buckingham pairs + Ewald Coulomb at tight accuracy in
+/// a triclinic cell. Random positions (pairs pushed apart to ≥ 1 Å) put some O–O pairs on the
+/// repaired branch (r < 1.906 Å).
+fn ionic_engine(cell: Cell) -> Engine {
+    use mdsim_core::ewald::EwaldParams;
+    use mdsim_core::pair::BuckinghamRepair;
+    let species = vec![
+        Species {
+            name: "Li".into(),
+            mass: 6.941,
+            charge: 0.6,
+        },
+        Species {
+            name: "Si".into(),
+            mass: 28.0855,
+            charge: 2.4,
+        },
+        Species {
+            name: "O".into(),
+            mass: 15.9994,
+            charge: -1.2,
+        },
+    ];
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
+    let mut types = Vec::new();
+    // 6 × (4 Li + Si + 3 O) carry 6 × 1.2 e; 6 more O make the cell neutral.
+    for _ in 0..6 {
+        types.extend([0, 0, 0, 0, 1, 2, 2, 2]);
+    }
+    types.extend([2; 6]);
+    let positions: Vec<[f64; 3]> = types
+        .iter()
+        .map(|_| cell.to_cartesian([rng.random(), rng.random(), rng.random()]))
+        .collect();
+    let mut system = System::new(cell.clone(), species.clone(), types, positions);
+    // Push apart atoms that landed closer than 1.0 Å (keeps the check well conditioned).
+    for _ in 0..200 {
+        let mut moved = false;
+        for i in 0..system.n_atoms() {
+            for j in i + 1..system.n_atoms() {
+                let d = cell.minimum_image(
+                    [0, 1, 2].map(|k| system.positions[j][k] - system.positions[i][k]),
+                );
+                let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+                if r < 1.0 {
+                    for k in 0..3 {
+                        system.positions[j][k] += 0.6 * d[k] / r;
+                    }
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let buck = |a, rho, c, repair| PairSpec {
+        terms: vec![PairTerm::Buckingham { a, rho, c, repair }],
+        cutoff: 8.0,
+        shift: false,
+    };
+    let mut pot = PairPotential::new(3);
+    pot.set(0, 2, buck(41051.938, 0.151160, 0.0, None));
+    pot.set(
+        1,
+        2,
+        buck(
+            13702.905,
+            0.193817,
+            54.681,
+            Some(BuckinghamRepair {
+                r0: 1.168,
+                b: 28.950,
+                n: 3.932,
+                d: -3.059,
+            }),
+        ),
+    );
+    pot.set(
+        2,
+        2,
+        buck(
+            2029.2204,
+            0.343640,
+            192.580,
+            Some(BuckinghamRepair {
+                r0: 1.906,
+                b: 46.462,
+                n: 3.430,
+                d: -0.32605,
+            }),
+        ),
+    );
+    let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
+    let params = EwaldParams::for_cutoff(1e-12, 8.0, &cell, &charges).unwrap();
+    let q: Vec<f64> = species.iter().map(|s| s.charge).collect();
+    Engine::new(system, ForceField::new(pot, Some(params), &q), 1.0)
+}
+
+fn ionic_cell() -> Cell {
+    Cell::new([17.0, 0.0, 0.0], [4.0, 16.5, 0.0], [-3.0, 2.5, 17.5]).unwrap()
+}
+
+// Index loops read clearest for displacing coordinate k of atom i.
+#[allow(clippy::needless_range_loop)]
+#[test]
+fn ionic_forces_are_minus_energy_gradient_triclinic() {
+    let mut engine = ionic_engine(ionic_cell());
+    let forces = engine.system.forces.clone();
+    let rms =
+        (forces.iter().flatten().map(|f| f * f).sum::<f64>() / (3 * forces.len()) as f64).sqrt();
+    let h = 1e-5;
+    let mut worst: f64 = 0.0;
+    for i in 0..engine.system.n_atoms() {
+        for k in 0..3 {
+            let x0 = engine.system.positions[i][k];
+            engine.system.positions[i][k] = x0 + h;
+            let ep = energy_at(&mut engine);
+            engine.system.positions[i][k] = x0 - h;
+            let em = energy_at(&mut engine);
+            engine.system.positions[i][k] = x0;
+            worst = worst.max((-(ep - em) / (2.0 * h) - forces[i][k]).abs());
+        }
+    }
+    // Relative to the RMS force: the energy (~10³ eV) limits the difference quotient to
+    // ~1e-7 eV/Å absolute, so tiny components cannot be checked relative to themselves.
+    assert!(
+        worst <= 1e-6 * rms,
+        "largest force error {worst:e} eV/Å, RMS force {rms} eV/Å"
+    );
+}
+
+#[test]
+fn ionic_virial_is_strain_derivative() {
+    let mut engine = ionic_engine(ionic_cell());
+    let w = engine.energies().virial;
+    let base = engine.system.clone();
+    let ff = engine.force_field.clone();
+    let energy = |a: usize, b: usize, eps: f64| {
+        let mut s = base.clone();
+        let deform = |x: [f64; 3]| {
+            let mut y = x;
+            y[a] += eps * x[b];
+            y
+        };
+        let v = [0, 1, 2].map(|k| deform(s.cell.vector(k)));
+        s.cell = Cell::new(v[0], v[1], v[2]).unwrap();
+        s.positions = s.positions.iter().map(|&x| deform(x)).collect();
+        // Same α, cutoff and k-index ranges: the k-vectors follow the deformed cell.
+        Engine::new(s, ff.clone(), 1.0).energies().potential()
+    };
+    let h = 1e-6;
+    let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    for (idx, (a, b)) in [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        .into_iter()
+        .enumerate()
+    {
+        let de = (energy(a, b, h) - energy(a, b, -h)) / (2.0 * h);
+        assert!(
+            (-de - w[idx]).abs() <= 1e-6 * scale,
+            "virial {idx}: {} vs {}",
+            -de,
+            w[idx]
+        );
+    }
+}
