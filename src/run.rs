@@ -629,8 +629,20 @@ fn minimize(
         max_steps: m.max_steps,
         dt_start: dt,
         dt_max: 10.0 * dt,
+        max_displacement: 0.1,
     };
-    let r = fire(engine, &settings);
+    let clock = Instant::now();
+    let mut next_report = 10.0;
+    let r = fire(engine, &settings, |step, fmax| {
+        let t = clock.elapsed().as_secs_f64();
+        if t >= next_report {
+            eprintln!(
+                "  minimisation step {step}: largest force {fmax:.3e} eV/Å ({:.1} steps/s)",
+                step as f64 / t
+            );
+            next_report = t + 10.0;
+        }
+    });
     let n = engine.system.n_atoms() as f64;
     eprintln!(
         "minimisation (FIRE): {} after {} steps, E = {:.8} → {:.8} eV/atom, largest force {:.2e} eV/Å",

@@ -3,6 +3,7 @@
 //! velocity is steered along the force, with an adaptive time step. The cell is fixed.
 
 use crate::engine::Engine;
+use crate::units::EV_TO_AMU_A2_PS2;
 
 /// When to stop, and the FIRE time steps.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -13,6 +14,9 @@ pub struct FireSettings {
     /// Initial and largest time step, ps.
     pub dt_start: f64,
     pub dt_max: f64,
+    /// Largest distance an atom may move in one step, Å (LAMMPS `min_modify dmax`): keeps
+    /// FIRE's growing time step from throwing light atoms into their neighbours.
+    pub max_displacement: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,8 +46,32 @@ fn max_force(engine: &Engine) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The time step at which no atom's velocity-Verlet displacement v·Δt + ½a·Δt² exceeds
+/// `dmax` (`dt` if none does).
+fn limited_step(engine: &Engine, dt: f64, dmax: f64) -> f64 {
+    let s = &engine.system;
+    let mut largest: f64 = 0.0;
+    for ((v, f), &m) in s.velocities.iter().zip(&s.forces).zip(&s.masses) {
+        let c = 0.5 * dt * EV_TO_AMU_A2_PS2 / m;
+        let d = [0, 1, 2].map(|k| dt * (v[k] + c * f[k]));
+        largest = largest.max((d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt());
+    }
+    if largest > dmax {
+        // The displacement grows at least linearly with the step: scaling by the ratio is
+        // enough.
+        dt * dmax / largest
+    } else {
+        dt
+    }
+}
+
 /// Minimises the potential energy over the positions. Velocities are zero afterwards.
-pub fn fire(engine: &mut Engine, settings: &FireSettings) -> MinimizeResult {
+/// `progress(step, largest force)` is called after every step.
+pub fn fire(
+    engine: &mut Engine,
+    settings: &FireSettings,
+    mut progress: impl FnMut(usize, f64),
+) -> MinimizeResult {
     engine
         .system
         .velocities
@@ -80,9 +108,11 @@ pub fn fire(engine: &mut Engine, settings: &FireSettings) -> MinimizeResult {
             alpha = ALPHA_START;
             since_uphill = 0;
         }
-        engine.step(dt, None, false);
+        let step_dt = dt.min(limited_step(engine, dt, settings.max_displacement));
+        engine.step(step_dt, None, false);
         fmax = max_force(engine);
         steps += 1;
+        progress(steps, fmax);
     }
     engine
         .system

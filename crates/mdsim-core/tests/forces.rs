@@ -221,8 +221,8 @@ fn ionic_engine(cell: Cell) -> Engine {
                 );
                 let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
                 if r < 1.0 {
-                    for k in 0..3 {
-                        system.positions[j][k] += 0.6 * d[k] / r;
+                    for (x, dk) in system.positions[j].iter_mut().zip(d) {
+                        *x += 0.6 * dk / r;
                     }
                     moved = true;
                 }

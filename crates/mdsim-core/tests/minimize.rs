@@ -65,8 +65,9 @@ fn displaced_fcc_crystal_relaxes_to_the_lattice_energy() {
         max_steps: 5000,
         dt_start: 0.005,
         dt_max: 0.05,
+        max_displacement: 0.1,
     };
-    let result = fire(&mut engine, &settings);
+    let result = fire(&mut engine, &settings, |_, _| {});
     assert!(result.converged, "{result:?}");
     assert!(result.max_force <= 1e-6);
 
