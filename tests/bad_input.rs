@@ -238,3 +238,89 @@ fn pair_minimum_distance_is_checked_and_named() {
         &["safety.pairs[0].min_distance", "below the cutoff"],
     );
 }
+
+/// A small γ-Li3PO4-type ionic input (1×2×2 cells) with an inline Buckingham force field.
+fn ionic_input() -> String {
+    r#"(
+    seed: 3,
+    structure: Crystal((
+        cell: (10.4612, 6.1113, 4.9208, 90.0, 90.0, 90.0),
+        symmetry: ["x, y, z", "-x, -y, -z", "-x+1/2, -y, z+1/2", "x+1/2, y, -z+1/2",
+                   "x+1/2, -y+1/2, -z+1/2", "-x+1/2, y+1/2, z+1/2", "-x, y+1/2, -z", "x, -y+1/2, z"],
+        sites: [
+            (label: "Li1", species: "Li", at: (0.1627, 0.5016, 0.6992)),
+            (label: "Li2", species: "Li", at: (0.4246, 0.7500, 0.7955)),
+            (label: "P1", species: "P", at: (0.4115, 0.2500, 0.6921)),
+            (label: "O1", species: "O", at: (0.3418, 0.0441, 0.7946)),
+            (label: "O2", species: "O", at: (0.0503, 0.2500, 0.7072)),
+            (label: "O3", species: "O", at: (0.0896, 0.7500, 0.8777)),
+        ],
+        repeat: (1, 2, 2),
+        SUBSTITUTE
+    )),
+    potential: Inline((
+        species: [(name: "Li", mass: 6.941, charge: 0.6), (name: "P", mass: 30.973762, charge: 3.0),
+                  (name: "Si", mass: 28.0855, charge: 2.4), (name: "O", mass: 15.9994, charge: -1.2)],
+        pairs: [
+            (between: ("Li", "O"), terms: [Buckingham(a: 41051.938, rho: 0.151160, c: 0.0)], cutoff: 4.0),
+            (between: ("P", "O"), terms: [Buckingham(a: 26655.472, rho: 0.181968, c: 86.856)], cutoff: 4.0),
+            (between: ("Si", "O"), terms: [Buckingham(a: 13702.905, rho: 0.193817, c: 54.681)], cutoff: 4.0),
+            (between: ("O", "O"), terms: [Buckingham(a: 2029.2204, rho: 0.343640, c: 192.580)], cutoff: 4.0),
+        ],
+        coulomb_only: [("Li", "Li"), ("Li", "P"), ("Li", "Si"), ("P", "P"), ("P", "Si"), ("Si", "Si")],
+    )),
+    timestep_ps: 0.001,
+    stages: [(ensemble: Nve, duration_ps: 0.01)],
+)"#
+    .replace("SUBSTITUTE", "")
+}
+
+#[test]
+fn valid_ionic_input_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "ok.ron", &ionic_input());
+    let out = run(&["check"], &input, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_potential_term_is_named() {
+    let text = ionic_input().replace("Buckingham(a: 41051.938", "Buckinghm(a: 41051.938");
+    assert_rejected(&text, &["bad.ron:", "Buckinghm"]);
+}
+
+#[test]
+fn pair_missing_from_pairs_and_coulomb_only() {
+    let text = ionic_input().replace(r#"("P", "Si"), "#, "");
+    assert_rejected(&text, &["potential.pairs", "(P, Si)", "coulomb_only"]);
+}
+
+#[test]
+fn non_neutral_cell_gives_the_net_charge() {
+    // Li at +0.7 instead of +0.6: 48 Li make the 128-atom cell +4.8 e.
+    let text = ionic_input().replace("mass: 6.941, charge: 0.6", "mass: 6.941, charge: 0.7");
+    assert_rejected(&text, &["structure", "not charge neutral", "4.8"]);
+}
+
+#[test]
+fn impossible_substitution_count() {
+    // 16 P in 1×2×2 cells: 20 cannot become Si.
+    let text = ionic_input().replace(
+        "repeat: (1, 2, 2),",
+        r#"repeat: (1, 2, 2), substitute: [(site: "P1", species: "Si", count: 20)],"#,
+    );
+    assert_rejected(&text, &["structure.substitute[0].count", "20", "16"]);
+}
+
+#[test]
+fn interstitials_that_cannot_be_placed() {
+    // One Li per Si, but the only candidate site (Li4) clashes with a regular Li2.
+    let text = ionic_input().replace(
+        "repeat: (1, 2, 2),",
+        r#"repeat: (1, 2, 2),
+        substitute: [(site: "P1", species: "Si", count: 4)],
+        interstitials: [(compensates: 0, species: "Li", sites: [(label: "Li4", at: (0.6143, 0.25, 0.3652))],
+                         min_distance: {"Li": 1.6, "O": 1.7, "P": 2.5, "Si": 2.5})],"#,
+    );
+    assert_rejected(&text, &["structure.interstitials[0]", "placed only 0 of 4"]);
+}
