@@ -48,26 +48,11 @@ impl Trajectory {
 
     /// Appends the current frame.
     pub fn write(&mut self, s: &System, step: u64, dt: f64) -> Result<()> {
-        let lattice = [0, 1, 2].map(|k| s.cell.vector(k));
         match self {
-            Self::Xyz { out, velocities } => {
-                let names: Vec<&str> = s
-                    .types
-                    .iter()
-                    .map(|&t| s.species[t].name.as_str())
-                    .collect();
-                let v = velocities.then_some(&s.velocities[..]);
-                out.raw(&xyz::format_frame(
-                    lattice,
-                    &names,
-                    &s.positions,
-                    v,
-                    step,
-                    step as f64 * dt,
-                ))
-            }
+            Self::Xyz { out, velocities } => out.raw(&xyz_frame(s, step, dt, *velocities)),
             #[cfg(feature = "hdf5")]
             Self::H5md(w) => {
+                let lattice = [0, 1, 2].map(|k| s.cell.vector(k));
                 let v = w.has_velocities().then_some(&s.velocities[..]);
                 Ok(w.write_frame(step, step as f64 * dt, lattice, &s.positions, v)?)
             }

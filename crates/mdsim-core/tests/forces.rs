@@ -137,6 +137,20 @@ fn neighbor_list_forces_match_brute_force_small_box() {
     check_against_brute_force(cell, 5);
 }
 
+/// The system under the homogeneous deformation x_a → x_a + ε x_b of cell and atoms.
+fn strained(base: &System, a: usize, b: usize, eps: f64) -> System {
+    let mut s = base.clone();
+    let deform = |x: [f64; 3]| {
+        let mut y = x;
+        y[a] += eps * x[b];
+        y
+    };
+    let v = [0, 1, 2].map(|k| deform(s.cell.vector(k)));
+    s.cell = Cell::new(v[0], v[1], v[2]).unwrap();
+    s.positions = s.positions.iter().map(|&x| deform(x)).collect();
+    s
+}
+
 /// W_ab = −∂E/∂ε_ab for a homogeneous deformation x → (1 + ε) x of cell and atoms.
 #[test]
 fn virial_is_strain_derivative() {
@@ -146,17 +160,9 @@ fn virial_is_strain_derivative() {
         let mut engine = Engine::new(base.clone(), ff.clone(), 1.0);
         let w = engine.energies().virial;
         let strained_energy = |a: usize, b: usize, eps: f64| {
-            let mut s = base.clone();
-            let deform = |x: [f64; 3]| {
-                let mut y = x;
-                y[a] += eps * x[b];
-                y
-            };
-            let v = [0, 1, 2].map(|k| deform(s.cell.vector(k)));
-            s.cell = Cell::new(v[0], v[1], v[2]).unwrap();
-            s.positions = s.positions.iter().map(|&x| deform(x)).collect();
-            let mut e = Engine::new(s, ff.clone(), 1.0);
-            e.energies().potential()
+            Engine::new(strained(&base, a, b, eps), ff.clone(), 1.0)
+                .energies()
+                .potential()
         };
         let h = 1e-6;
         // (a, b) with the virial index: xx, yy, zz, then xy, xz, yz (symmetric for pairs).
@@ -314,18 +320,11 @@ fn ionic_virial_is_strain_derivative() {
     let w = engine.energies().virial;
     let base = engine.system.clone();
     let ff = engine.force_field.clone();
+    // Same α, cutoff and k-index ranges: the k-vectors follow the deformed cell.
     let energy = |a: usize, b: usize, eps: f64| {
-        let mut s = base.clone();
-        let deform = |x: [f64; 3]| {
-            let mut y = x;
-            y[a] += eps * x[b];
-            y
-        };
-        let v = [0, 1, 2].map(|k| deform(s.cell.vector(k)));
-        s.cell = Cell::new(v[0], v[1], v[2]).unwrap();
-        s.positions = s.positions.iter().map(|&x| deform(x)).collect();
-        // Same α, cutoff and k-index ranges: the k-vectors follow the deformed cell.
-        Engine::new(s, ff.clone(), 1.0).energies().potential()
+        Engine::new(strained(&base, a, b, eps), ff.clone(), 1.0)
+            .energies()
+            .potential()
     };
     let h = 1e-6;
     let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
