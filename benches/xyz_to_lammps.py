@@ -3,8 +3,8 @@
 
 Usage: benches/xyz_to_lammps.py IN.xyz OUT.data [--min-distances]
 
-- The cell must be orthorhombic (Lattice="ax 0 0 0 by 0 0 0 cz"); anything else is an error.
-  The box is [0, ax] x [0, by] x [0, cz].
+- The cell must be orthorhombic (Lattice="ax 0 0 0 by 0 0 0 cz", off-diagonal elements up to
+  1e-12 of the edge count as 0); anything else is an error. The box is [0, ax] x [0, by] x [0, cz].
 - Types and charges are those of the rigid-ion Li-P-Si-O model (MATERIALS.md section 1):
   Li=1 (+0.6), P=2 (+3.0), Si=3 (+2.4), O=4 (-1.2); masses 6.941, 30.973762, 28.0855, 15.9994.
 - Atom ids follow the file order (id = line index + 1); positions are copied as written
@@ -51,10 +51,14 @@ def read_xyz(path):
     if len(lat_text) != 9:
         die(f"{path}:2: Lattice must hold nine numbers")
     lat = [float(x) for x in lat_text]
+    # off-diagonal elements at rounding level (cos 90° = 6e-17 times a length) count as zero
+    tol = 1e-12 * max(abs(lat[0]), abs(lat[4]), abs(lat[8]))
     for k, v in enumerate(lat):
-        if k not in (0, 4, 8) and v != 0.0:
+        if k not in (0, 4, 8) and abs(v) > tol:
             die(f"{path}:2: the cell is not orthorhombic (Lattice = {props['lattice']}); "
                 "only orthorhombic cells are supported (LAMMPS would need a triclinic box)")
+    if min(lat[0], lat[4], lat[8]) <= 0.0:
+        die(f"{path}:2: the cell edges ax, by, cz must be positive")
     # column layout from Properties (default species:S:1:pos:R:3)
     fields = props.get("properties", "species:S:1:pos:R:3").split(":")
     col, species_col, pos_col = 0, None, None

@@ -98,6 +98,18 @@ pub fn check(setup: &Setup) {
         setup.force_field.cutoff(),
         input.neighbor.skin
     );
+    if let Some(p) = &setup.force_field.ewald {
+        println!(
+            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, requested accuracy {:.1e} (estimated {:.2e})",
+            p.alpha, p.real_cutoff, p.kmax, p.accuracy, p.estimated_accuracy
+        );
+    }
+    if let Some(m) = &input.minimize {
+        println!(
+            "  minimisation (FIRE) to a largest force of {} eV/Å, at most {} steps",
+            m.force_tolerance, m.max_steps
+        );
+    }
     if let Some(t) = input.initial_temperature {
         println!(
             "  initial velocities: Maxwell–Boltzmann at {t} K, seed {}",

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Agreement tables for benches/compare_lammps_ionic.sh (mdsim vs LAMMPS, Buckingham + Ewald).
 
-Usage: ionic_compare.py DIR ACC [ACC ...]
-For each accuracy ACC it reads, in DIR:
-  mdsim-ACC.out          stdout of `mdsim energy` (energy components, Ewald parameters)
-  mdsim-ACC/forces.csv   atom,species,fx,fy,fz (file order)
-  lammps-ACC.log         log of benches/lammps/lpso.in (LPSO_ENERGY line, Ewald set-up)
-  lammps-ACC.dump        write_dump id type fx fy fz, sorted by id (= file order)
-and prints the Ewald parameters, the energies by component, and energy and force
-differences between every pair of (code, accuracy). The last ACC is taken as the reference
-("exact" answer); standard library only.
+Usage: ionic_compare.py DIR SET [SET ...]
+Each SET names files in DIR:
+  mdsim-ACC            mdsim-ACC.out (stdout of `mdsim energy`: components, Ewald parameters)
+                       and mdsim-ACC/forces.csv (atom,species,fx,fy,fz in file order)
+  lammps-ACC[-table0]  lammps-ACC….log (benches/lammps/lpso.in: LPSO_ENERGY line, Ewald set-up)
+                       and lammps-ACC….dump (write_dump id type fx fy fz, sorted by id)
+  exact                exact.out and exact-forces.csv from benches/lammps/ionic_exact.py
+Prints the Ewald parameters, the energies by component, and energy and force differences:
+mdsim vs LAMMPS with the same accuracy, then every set vs the reference (`exact` if given,
+else the last SET). Standard library only.
 """
 import math
 import re
@@ -78,6 +79,33 @@ def read_lammps(log_path, dump_path):
     return e, [forces[i] for i in sorted(forces)], ewald
 
 
+def read_exact(out_path, forces_path):
+    v = open(out_path).read().split()
+    raw = {k: float(x) for k, x in zip(v[1::2], v[2::2])}
+    e = {"short": raw["short"], "coul": raw["coul"], "total": raw["total"], "press": math.nan}
+    ewald = (f"alpha {raw['alpha']:.6f} 1/A, r_c {raw['rc']:.4f} A, {int(raw['kvectors'])} "
+             "k-vectors, math.erfc: converged to ~1e-15")
+    forces = []
+    with open(forces_path) as f:
+        next(f)
+        for line in f:
+            c = line.split(",")
+            forces.append((float(c[2]), float(c[3]), float(c[4])))
+    return e, forces, ewald
+
+
+def load(d, name):
+    if name == "exact":
+        return "exact", read_exact(f"{d}/exact.out", f"{d}/exact-forces.csv")
+    code, _, rest = name.partition("-")
+    if code == "mdsim":
+        return f"mdsim {rest}", read_mdsim(f"{d}/{name}.out", f"{d}/{name}/forces.csv")
+    if code == "lammps":
+        label = "LAMMPS " + rest.replace("-table0", " t0")
+        return label, read_lammps(f"{d}/{name}.log", f"{d}/{name}.dump")
+    die(f"unknown set {name!r}")
+
+
 def rms(forces):
     return math.sqrt(sum(x * x + y * y + z * z for x, y, z in forces) / len(forces))
 
@@ -89,50 +117,49 @@ def force_diff(a, b):
 
 def main():
     if len(sys.argv) < 3:
-        die("usage: ionic_compare.py DIR ACC [ACC ...]")
-    d, accs = sys.argv[1], sys.argv[2:]
-    sets = {}  # label -> (energies, forces, ewald)
-    for acc in accs:
-        sets[f"mdsim {acc}"] = read_mdsim(f"{d}/mdsim-{acc}.out", f"{d}/mdsim-{acc}/forces.csv")
-        sets[f"LAMMPS {acc}"] = read_lammps(f"{d}/lammps-{acc}.log", f"{d}/lammps-{acc}.dump")
+        die("usage: ionic_compare.py DIR SET [SET ...]")
+    d, names = sys.argv[1], sys.argv[2:]
+    sets = dict(load(d, name) for name in names)  # label -> (energies, forces, ewald)
     n = len(next(iter(sets.values()))[1])
     for label, (_, f, _) in sets.items():
         if len(f) != n:
             die(f"{label}: {len(f)} forces, expected {n}")
 
-    print("Ewald parameters (requested relative force accuracy; r_c = real-space cutoff)")
+    print("Ewald parameters (r_c = real-space cutoff; accuracy = estimated relative RMS force error)")
     for label, (_, _, ewald) in sets.items():
-        print(f"  {label:<14} {ewald}")
+        print(f"  {label:<16} {ewald}")
 
     print(f"\nEnergies (eV, {n} atoms; Coulomb = real + reciprocal + self = LAMMPS ecoul + elong)")
-    print(f"  {'':<14} {'short-range':>20} {'Coulomb':>20} {'total':>20} {'pressure (bar)':>16}")
+    print(f"  {'':<16} {'short-range':>18} {'Coulomb':>20} {'total':>20} {'pressure (bar)':>15}")
     for label, (e, _, _) in sets.items():
-        print(f"  {label:<14} {e['short']:>20.10f} {e['coul']:>20.10f} {e['total']:>20.10f}"
-              f" {e['press']:>16.4f}")
-    for acc in accs:
-        m, l = sets[f"mdsim {acc}"][0], sets[f"LAMMPS {acc}"][0]
-        print(f"  mdsim {acc}: real {m['real']:.10f} + recip {m['recip']:.10f} + self "
-              f"{m['self']:.10f};  LAMMPS {acc}: ecoul {l['ecoul']:.10f} + elong {l['elong']:.10f}")
+        p = "-" if math.isnan(e["press"]) else f"{e['press']:.4f}"
+        print(f"  {label:<16} {e['short']:>18.10f} {e['coul']:>20.10f} {e['total']:>20.10f} {p:>15}")
+    for label, (e, _, _) in sets.items():
+        if "real" in e:
+            print(f"  {label}: real {e['real']:.10f}, reciprocal {e['recip']:.10f}, "
+                  f"self {e['self']:.10f}, reciprocal + self {e['recip'] + e['self']:.10f}")
+        elif "elong" in e:
+            print(f"  {label}: ecoul {e['ecoul']:.10f}, elong {e['elong']:.10f}")
 
-    ref = accs[-1]
-    pairs = [(f"mdsim {a}", f"LAMMPS {a}") for a in accs]
-    for a in accs[:-1]:
-        for code in ("mdsim", "LAMMPS"):
-            for rcode in ("mdsim", "LAMMPS"):
-                pairs.append((f"{code} {a}", f"{rcode} {ref}"))
-    print("\nDifferences A - B: energies in eV (and relative to |B total|); forces relative to "
-          "B's RMS force and, in brackets, to k_e/(1 A)^2 = 14.4 eV/A (LAMMPS' accuracy unit)")
-    print(f"  {'A':<14} {'B':<14} {'d short':>11} {'d Coulomb':>11} {'d total':>11} "
-          f"{'d tot rel':>10} {'F RMS diff':>22} {'F max diff':>22}")
+    ref = "exact" if "exact" in sets else list(sets)[-1]
+    pairs = [(a, "LAMMPS " + a.split()[1]) for a in sets
+             if a.startswith("mdsim ") and "LAMMPS " + a.split()[1] in sets]
+    pairs += [(a, ref) for a in sets if a != ref and (a, ref) not in pairs]
+    print("\nDifferences A - B: energies in eV (total also relative to |B|); RMS and largest force "
+          "difference relative to B's RMS force and, [in brackets], to k_e/(1 A)^2 = 14.4 eV/A "
+          "(the unit of LAMMPS' and mdsim's accuracy)")
+    print(f"  {'A':<16} {'B':<14} {'d short':>10} {'d Coulomb':>11} {'d total':>11} "
+          f"{'rel':>9} {'F RMS diff':>21} {'F max diff':>21}")
     for a, b in pairs:
         ea, fa, _ = sets[a]
         eb, fb, _ = sets[b]
         frms = rms(fb)
         drms, dmax = force_diff(fa, fb)
-        print(f"  {a:<14} {b:<14} {ea['short'] - eb['short']:>11.3e} {ea['coul'] - eb['coul']:>11.3e}"
-              f" {ea['total'] - eb['total']:>11.3e} {(ea['total'] - eb['total']) / abs(eb['total']):>10.2e}"
-              f" {drms / frms:>10.2e} [{drms / KE_LAMMPS:.2e}] {dmax / frms:>10.2e} [{dmax / KE_LAMMPS:.2e}]")
-    print(f"  (RMS force of LAMMPS {ref}: {rms(sets[f'LAMMPS {ref}'][1]):.6f} eV/A)")
+        dt = ea["total"] - eb["total"]
+        print(f"  {a:<16} {b:<14} {ea['short'] - eb['short']:>10.2e} {ea['coul'] - eb['coul']:>11.3e}"
+              f" {dt:>11.3e} {dt / abs(eb['total']):>9.1e} {drms / frms:>9.2e} [{drms / KE_LAMMPS:.2e}]"
+              f" {dmax / frms:>9.2e} [{dmax / KE_LAMMPS:.2e}]")
+    print(f"  (RMS force of {ref}: {rms(sets[ref][1]):.6g} eV/A)")
 
 
 if __name__ == "__main__":

@@ -50,12 +50,21 @@ impl Cell {
         beta: f64,
         gamma: f64,
     ) -> Result<Self, CellError> {
-        let (ca, cb, cg) = (
-            alpha.to_radians().cos(),
-            beta.to_radians().cos(),
-            gamma.to_radians().cos(),
-        );
-        let sg = gamma.to_radians().sin();
+        // Right angles exactly: cos(90°) in floating point is 6e-17, which would tilt an
+        // orthorhombic cell by 1e-15 Å.
+        let cos = |deg: f64| {
+            if deg == 90.0 {
+                0.0
+            } else {
+                deg.to_radians().cos()
+            }
+        };
+        let (ca, cb, cg) = (cos(alpha), cos(beta), cos(gamma));
+        let sg = if gamma == 90.0 {
+            1.0
+        } else {
+            gamma.to_radians().sin()
+        };
         let cx = c * cb;
         let cy = c * (ca - cb * cg) / sg;
         let cz2 = c * c - cx * cx - cy * cy;
@@ -188,6 +197,13 @@ mod tests {
         assert!((angle(b, c) - 80.0).abs() < 1e-10);
         assert!((angle(a, c) - 90.3).abs() < 1e-10);
         assert!((angle(a, b) - 100.0).abs() < 1e-10);
+    }
+
+    #[test]
+    fn right_angles_give_an_orthorhombic_cell() {
+        let cell = Cell::from_parameters(10.5, 6.1, 4.9, 90.0, 90.0, 90.0).unwrap();
+        assert!(cell.is_orthorhombic());
+        assert_eq!(cell.volume(), 10.5 * 6.1 * 4.9);
     }
 
     #[test]

@@ -601,7 +601,8 @@ fn finite3(v: (f64, f64, f64)) -> bool {
 
 /// Builds the structure.
 ///
-/// Random choices use `rand_chacha::ChaCha20Rng::seed_from_u64(seed)` and nothing else, in a
+/// Random choices use stream 1 of `rand_chacha::ChaCha20Rng::seed_from_u64(seed)` (stream 0
+/// draws the initial velocities) and nothing else, in a
 /// fixed way, so that a given input and seed always give the same structure: the substitution
 /// rules are applied in order; rule r lists its candidate atoms in atom order and picks
 /// `count` of them by a partial Fisher–Yates shuffle (for k = 0, 1, …, count−1: draw j
@@ -611,7 +612,9 @@ fn finite3(v: (f64, f64, f64)) -> bool {
 pub fn build(input: &CrystalInput, seed: u64) -> Result<Structure, CrystalError> {
     let (ops, unit) = unit_cell(input)?;
     let mut s = Supercell::new(input, &unit)?;
+    // Stream 1 of the seed: stream 0 draws the initial velocities.
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    rng.set_stream(1);
     let mut substituted_by_rule = Vec::with_capacity(input.substitute.len());
     for (r, rule) in input.substitute.iter().enumerate() {
         substituted_by_rule.push(s.substitute(r, rule, &unit, &mut rng)?);

@@ -261,11 +261,34 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
     // Structure, then the Coulomb parameters that depend on it.
     let mut system = build_structure(&input.structure, input.seed, dir, &species, path)?;
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
+    let c = &input.coulomb;
+    if !(1e-15..=0.1).contains(&c.accuracy) {
+        return Err(here(
+            "coulomb.accuracy",
+            format!(
+                "must lie between 1e-15 (double precision) and 0.1, got {}; 1e-5 is usual",
+                c.accuracy
+            ),
+        ));
+    }
+    if let Some(rc) = c.real_cutoff {
+        if !(rc > 0.0 && rc.is_finite()) {
+            return Err(here(
+                "coulomb.real_cutoff",
+                format!("must be a positive distance in Å, got {rc}"),
+            ));
+        }
+    }
     let ewald = if charges.iter().any(|&q| q != 0.0) {
-        let c = &input.coulomb;
+        // With no short-range terms the real cutoff may start from a quarter of the cell.
+        let widths = system.cell.perpendicular_widths();
+        let min_cutoff = match pair.max_cutoff() {
+            r if r > 0.0 => r,
+            _ => 0.25 * widths[0].min(widths[1]).min(widths[2]),
+        };
         let params = match c.real_cutoff {
             Some(rc) => EwaldParams::for_cutoff(c.accuracy, rc, &system.cell, &charges),
-            None => EwaldParams::optimized(c.accuracy, pair.max_cutoff(), &system.cell, &charges),
+            None => EwaldParams::optimized(c.accuracy, min_cutoff, &system.cell, &charges),
         };
         Some(params.map_err(|e| {
             let field = match e {
