@@ -5,8 +5,9 @@ Usage: ionic_compare.py DIR SET [SET ...]
 Each SET names files in DIR:
   mdsim-ACC            mdsim-ACC.out (stdout of `mdsim energy`: components, Ewald parameters)
                        and mdsim-ACC/forces.csv (atom,species,fx,fy,fz in file order)
-  lammps-ACC[-table0]  lammps-ACC….log (benches/lammps/lpso.in: LPSO_ENERGY line, Ewald set-up)
-                       and lammps-ACC….dump (write_dump id type fx fy fz, sorted by id)
+  lammps-ACC[-tableN] lammps-ACC….log (benches/lammps/lpso.in: LPSO_ENERGY line, Ewald set-up)
+                       and lammps-ACC….dump (write_dump id type fx fy fz, sorted by id);
+                       -tableN: run with pair_modify table N, labelled "LAMMPS ACC tN"
   exact                exact.out and exact-forces.csv from benches/lammps/ionic_exact.py
 Prints the Ewald parameters, the energies by component, and energy and force differences:
 mdsim vs LAMMPS with the same accuracy, then every set vs the reference (`exact` if given,
@@ -17,6 +18,7 @@ import re
 import sys
 
 KE_LAMMPS = 14.399645  # LAMMPS metal qqr2e (eV A / e^2)
+KE_MDSIM = 14.3996454784  # mdsim_core::units::COULOMB_EV_A (CODATA e^2/(4 pi eps0))
 FLOAT = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
@@ -101,7 +103,7 @@ def load(d, name):
     if code == "mdsim":
         return f"mdsim {rest}", read_mdsim(f"{d}/{name}.out", f"{d}/{name}/forces.csv")
     if code == "lammps":
-        label = "LAMMPS " + rest.replace("-table0", " t0")
+        label = "LAMMPS " + re.sub(r"-table(\d+)$", r" t\1", rest)
         return label, read_lammps(f"{d}/{name}.log", f"{d}/{name}.dump")
     die(f"unknown set {name!r}")
 
@@ -140,6 +142,15 @@ def main():
                   f"self {e['self']:.10f}, reciprocal + self {e['recip'] + e['self']:.10f}")
         elif "elong" in e:
             print(f"  {label}: ecoul {e['ecoul']:.10f}, elong {e['elong']:.10f}")
+
+    print(f"  units check: LAMMPS metal qqr2e = {KE_LAMMPS}, mdsim k_e = {KE_MDSIM} "
+          f"(ratio - 1 = {KE_MDSIM / KE_LAMMPS - 1:.3e}); mdsim/LAMMPS - 1 by part:")
+    for a in sets:
+        b = "LAMMPS " + a.split()[1] if a.startswith("mdsim ") else None
+        if b in sets:
+            m, l = sets[a][0], sets[b][0]
+            print(f"    {a.split()[1]:>6}: reciprocal + self / elong {(m['recip'] + m['self']) / l['elong'] - 1:+.3e}"
+                  f", real / ecoul {m['real'] / l['ecoul'] - 1:+.3e}")
 
     ref = "exact" if "exact" in sets else list(sets)[-1]
     pairs = [(a, "LAMMPS " + a.split()[1]) for a in sets
