@@ -38,9 +38,15 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
     if let Some(p) = &setup.force_field_path {
         std::fs::copy(p, dir.join("potential.ron")).context("cannot copy the potential file")?;
     }
-    if let Some(p) = &setup.structure_path {
-        std::fs::copy(p, dir.join("structure.xyz")).context("cannot copy the structure file")?;
+    // The starting structure as extended XYZ: the file it was read from, or what was built.
+    match &setup.structure_path {
+        Some(p) => std::fs::copy(p, dir.join("structure.xyz")).map(|_| ()),
+        None => std::fs::write(
+            dir.join("structure.xyz"),
+            xyz_frame(&setup.system, 0, 0.0, false),
+        ),
     }
+    .context("cannot write structure.xyz")?;
     let input = &setup.input;
     let n = setup.system.n_atoms();
     let mut engine = Engine::new(

@@ -27,6 +27,9 @@ fn xyz_trajectory_has_every_frame() {
     );
     assert_eq!(text.lines().count(), 6 * (256 + 2));
     assert!(text.contains("Properties=species:S:1:pos:R:3:velo:R:3"));
+    // The built starting structure is written too.
+    let start = std::fs::read_to_string(dir.path().join("out/structure.xyz")).unwrap();
+    assert!(start.starts_with("256\nLattice="));
 }
 
 #[cfg(feature = "hdf5")]
