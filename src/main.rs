@@ -69,18 +69,27 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             output,
             threads,
         } => {
-            let setup = mdsim_io::load(&input)?;
+            let setup = load(&input)?;
             run(setup, &RunOptions { output, threads }).map(|_| ())
         }
         Command::Energy { input, output } => {
-            let setup = mdsim_io::load(&input)?;
+            let setup = load(&input)?;
             single_point::energy(setup, output.as_deref())
         }
         Command::Check { input } => {
-            let setup = mdsim_io::load(&input)?;
+            let setup = load(&input)?;
             mdsim::run::validate(&setup)?;
             single_point::check(&setup);
             Ok(())
         }
     })
+}
+
+/// Loads an input and prints its warnings.
+fn load(input: &std::path::Path) -> anyhow::Result<mdsim_io::Setup> {
+    let setup = mdsim_io::load(input)?;
+    for w in &setup.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(setup)
 }

@@ -267,6 +267,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
         wall_time_s: wall,
         started,
         finished: utc_now(),
+        warnings: setup.warnings.clone(),
         transport,
     };
     write_atomic(
@@ -598,6 +599,8 @@ struct Results {
     wall_time_s: f64,
     started: String,
     finished: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
     transport: TransportOut,
 }
 

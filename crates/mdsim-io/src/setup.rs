@@ -48,6 +48,10 @@ pub struct Setup {
     pub stage_steps: Vec<u64>,
     /// Hard minimum distance per species pair (`safety`).
     pub hard_minimum: HardMinimum,
+    /// Things in the input that are allowed but probably not what the user meant, or that
+    /// mdsim read but does not use (one sentence each, naming the file and field). Every
+    /// command prints them; `mdsim run` also writes them to results.json.
+    pub warnings: Vec<String>,
 }
 
 impl Setup {
@@ -357,6 +361,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         force_field,
         stage_steps,
         hard_minimum,
+        warnings: Vec::new(),
     })
 }
 
