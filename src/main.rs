@@ -1,8 +1,7 @@
 //! The `mdsim` command line.
 
 use clap::{Parser, Subcommand};
-use mdsim::run::{run, RunOptions};
-use mdsim::single_point;
+use mdsim_driver::{run, single_point, RunOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -78,7 +77,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Check { input } => {
             let setup = load(&input)?;
-            mdsim::run::validate(&setup)?;
+            mdsim_driver::validate(&setup)?;
             single_point::check(&setup);
             Ok(())
         }

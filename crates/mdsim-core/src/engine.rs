@@ -125,6 +125,12 @@ impl Engine {
         &self.energies
     }
 
+    /// Energies and virial of the current configuration if they were computed with it (a
+    /// step taken with `with_energy`), without computing them.
+    pub fn current_energies(&self) -> Option<&Energies> {
+        self.energies_current.then_some(&self.energies)
+    }
+
     /// Number of reciprocal vectors of the Ewald sum (0 without Coulomb).
     pub fn n_kvectors(&self) -> usize {
         self.ewald.as_ref().map_or(0, |(e, _)| e.n_kvectors())

@@ -58,6 +58,28 @@ impl Setup {
     pub fn total_steps(&self) -> u64 {
         self.stage_steps.iter().sum()
     }
+
+    /// Steps before the first production stage (the production stages follow each other).
+    pub fn production_start(&self) -> u64 {
+        self.input
+            .stages
+            .iter()
+            .zip(&self.stage_steps)
+            .take_while(|(s, _)| !s.production)
+            .map(|(_, &n)| n)
+            .sum()
+    }
+
+    /// Steps of all production stages.
+    pub fn production_steps(&self) -> u64 {
+        self.input
+            .stages
+            .iter()
+            .zip(&self.stage_steps)
+            .filter(|(s, _)| s.production)
+            .map(|(_, &n)| n)
+            .sum()
+    }
 }
 
 /// Reads, parses, checks and builds an input file.

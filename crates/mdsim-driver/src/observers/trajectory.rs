@@ -1,5 +1,7 @@
-//! Trajectory output: extended XYZ (trajectory.xyz) or H5MD (trajectory.h5, `hdf5` builds).
+//! Trajectory output: extended XYZ (trajectory.xyz) or H5MD (trajectory.h5, `hdf5` builds),
+//! a frame every `trajectory_every` steps and for the starting state.
 
+use crate::observer::{Observer, State};
 use crate::output::TextWriter;
 use anyhow::Result;
 use mdsim_core::System;
@@ -7,7 +9,41 @@ use mdsim_io::input::TrajectoryFormat;
 use mdsim_io::xyz;
 use std::path::Path;
 
-pub enum Trajectory {
+/// The trajectory observer: the file and the frame interval.
+pub struct TrajectoryWriter {
+    file: Trajectory,
+    every: u64,
+}
+
+impl TrajectoryWriter {
+    pub fn create(
+        dir: &Path,
+        format: TrajectoryFormat,
+        s: &System,
+        velocities: bool,
+        every: u64,
+    ) -> Result<Self> {
+        Ok(Self {
+            file: Trajectory::create(dir, format, s, velocities)?,
+            every,
+        })
+    }
+}
+
+impl Observer for TrajectoryWriter {
+    fn observe(&mut self, s: &State) -> Result<()> {
+        if s.step.is_multiple_of(self.every) {
+            self.file.write(s.system, s.step, s.dt)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _report: &mut crate::Report) -> Result<()> {
+        self.file.flush()
+    }
+}
+
+enum Trajectory {
     Xyz {
         out: TextWriter,
         velocities: bool,
@@ -18,12 +54,7 @@ pub enum Trajectory {
 
 impl Trajectory {
     /// Creates the trajectory file in `dir`.
-    pub fn create(
-        dir: &Path,
-        format: TrajectoryFormat,
-        s: &System,
-        velocities: bool,
-    ) -> Result<Self> {
+    fn create(dir: &Path, format: TrajectoryFormat, s: &System, velocities: bool) -> Result<Self> {
         match format {
             TrajectoryFormat::Xyz => Ok(Self::Xyz {
                 out: TextWriter::create(dir.join("trajectory.xyz"))?,
@@ -47,7 +78,7 @@ impl Trajectory {
     }
 
     /// Appends the current frame.
-    pub fn write(&mut self, s: &System, step: u64, dt: f64) -> Result<()> {
+    fn write(&mut self, s: &System, step: u64, dt: f64) -> Result<()> {
         match self {
             Self::Xyz { out, velocities } => out.raw(&xyz_frame(s, step, dt, *velocities)),
             #[cfg(feature = "hdf5")]
@@ -59,7 +90,7 @@ impl Trajectory {
         }
     }
 
-    pub fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self) -> Result<()> {
         match self {
             Self::Xyz { out, .. } => out.flush(),
             #[cfg(feature = "hdf5")]

@@ -1,0 +1,145 @@
+//! `results.json`: the machine-readable summary of a run (DESIGN.md §7), and the summary
+//! printed at the end. The driver fills the provenance; each observer fills its section.
+
+use mdsim_transport::Estimate;
+use serde::Serialize;
+
+/// Everything results.json holds. Field names carry their units.
+#[allow(non_snake_case)]
+#[derive(Serialize, Default)]
+pub struct Report {
+    pub mdsim_version: &'static str,
+    /// `completed`, or `failed: <why>`.
+    pub status: String,
+    pub title: String,
+    pub input_file: String,
+    pub input_sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub potential_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structure_sha256: Option<String>,
+    pub seed: u64,
+    pub threads: usize,
+    pub n_atoms: usize,
+    pub steps: u64,
+    pub timestep_ps: f64,
+    pub production_steps: u64,
+    pub temperature_K: Option<Estimate>,
+    /// Mean per atom.
+    pub potential_energy_eV: Option<Estimate>,
+    pub pressure_bar: Option<Estimate>,
+    pub tail_correction: Option<TailOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimization: Option<MinimizationOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ewald: Option<EwaldOut>,
+    pub neighbor_list_builds: u64,
+    pub steps_per_second: f64,
+    pub wall_time_s: f64,
+    pub started: String,
+    pub finished: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    pub transport: TransportOut,
+    /// Lines of the printed summary, in the order the observers gave them.
+    #[serde(skip)]
+    pub summary: Vec<String>,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+pub struct EwaldOut {
+    pub alpha_per_A: f64,
+    pub real_cutoff_A: f64,
+    pub kmax: [i32; 3],
+    pub k_cutoff_per_A: f64,
+    pub n_kvectors: usize,
+    pub accuracy_requested: f64,
+    pub accuracy_estimated: f64,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+pub struct MinimizationOut {
+    pub converged: bool,
+    pub steps: usize,
+    pub energy_start_eV: f64,
+    pub energy_end_eV: f64,
+    pub max_force_eV_per_A: f64,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+pub struct TailOut {
+    pub energy_eV_per_atom: f64,
+    pub pressure_bar: f64,
+}
+
+/// The `transport` section.
+#[derive(Serialize, Default)]
+pub struct TransportOut {
+    pub species: Vec<SpeciesTransport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vacf: Vec<VacfOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rdf_first_peak: Vec<RdfPeakOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SpeciesTransport {
+    pub species: String,
+    pub diffusion_cm2_s: Estimate,
+    pub fit_window_ps: [f64; 2],
+    pub n_blocks: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceOut>,
+}
+
+#[derive(Serialize)]
+pub struct ReferenceOut {
+    pub source: String,
+    pub diffusion_cm2_s: f64,
+    pub ratio: f64,
+    /// (ours − reference) / √(our stderr² + reference uncertainty²).
+    pub deviation_sigma: f64,
+}
+
+#[derive(Serialize)]
+pub struct VacfOut {
+    pub species: String,
+    pub diffusion_green_kubo_cm2_s: Estimate,
+    pub first_zero_ps: Option<f64>,
+}
+
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+pub struct RdfPeakOut {
+    pub pair: [String; 2],
+    pub r_A: Option<f64>,
+}
+
+impl Report {
+    /// The summary printed at the end of a run (stderr).
+    pub fn print_summary(&self) {
+        eprintln!(
+            "\n{} — {} steps in {:.2} s ({:.0} steps/s)",
+            self.status, self.steps, self.wall_time_s, self.steps_per_second
+        );
+        for line in &self.summary {
+            eprintln!("{line}");
+        }
+        for n in &self.transport.notes {
+            eprintln!("  note: {n}");
+        }
+    }
+}
+
+/// `value ± stderr` with `digits` decimals, or `—`.
+pub fn plus_minus(e: &Option<Estimate>, digits: usize) -> String {
+    match e {
+        Some(e) => format!("{:.*} ± {:.*}", digits, e.value, digits, e.stderr),
+        None => "—".into(),
+    }
+}
