@@ -175,9 +175,17 @@ impl Engine {
     }
 
     /// The pair of atoms furthest inside its hard minimum distance, if any (the minima must
-    /// not exceed the cutoff: only listed pairs are examined).
+    /// not exceed the cutoff: only listed pairs are examined). Cheap enough for every step
+    /// after [`Self::watch_hard_minimum`].
     pub fn hard_minimum_violation(&self, minimum: &HardMinimum) -> Option<Violation> {
         minimum.worst_violation(&self.nlist, &self.system.positions, &self.system.types)
+    }
+
+    /// Makes the neighbour list remember, from its next build on, the pairs that could come
+    /// inside `minimum` before the build after, so that checking the minimum costs next to
+    /// nothing per step (until that build, the check examines every listed pair).
+    pub fn watch_hard_minimum(&mut self, minimum: &HardMinimum) {
+        self.nlist.watch(minimum.largest());
     }
 
     /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).

@@ -29,6 +29,8 @@ pub struct Chunk {
     /// `start..end` first, then their partners. Forces are summed in a buffer of this size,
     /// so the per-step cost of combining chunks stays proportional to the atoms they touch.
     pub atoms: Vec<u32>,
+    /// Pairs (indices into `neighbors`) closer than the watch radius when the list was built.
+    pub close: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -40,6 +42,10 @@ pub struct NeighborList {
     chunks: Vec<Chunk>,
     reference: Vec<[f64; 3]>,
     builds: u64,
+    /// Pairs closer than this at a build are remembered (0 = none); see [`Self::watch`].
+    watch_radius: f64,
+    /// Whether `Chunk::close` was filled with the current watch radius.
+    close_valid: bool,
 }
 
 /// How the bins and their search stencil are laid out along one cell direction.
@@ -76,6 +82,32 @@ impl NeighborList {
             chunks: Vec::new(),
             reference: Vec::new(),
             builds: 0,
+            watch_radius: 0.0,
+            close_valid: false,
+        }
+    }
+
+    /// From the next build on, remembers the pairs closer than `distance` + skin. Until the
+    /// list is rebuilt no atom moves more than skin/2, so every pair that comes closer than
+    /// `distance` in that time is among them: a per-step check of close approaches
+    /// ([`Self::for_each_close_pair`]) costs nothing like a pass over all pairs. Does not
+    /// rebuild (the build steps, and so the bits of a trajectory, stay as they were).
+    pub fn watch(&mut self, distance: f64) {
+        self.watch_radius = if distance > 0.0 {
+            (distance + self.skin).min(self.list_radius())
+        } else {
+            0.0
+        };
+        self.close_valid = false;
+    }
+
+    /// The distance below which every approach is seen by [`Self::for_each_close_pair`]:
+    /// 0 when nothing is watched or the list was not built since [`Self::watch`].
+    pub fn watched_distance(&self) -> f64 {
+        if self.close_valid {
+            self.watch_radius - self.skin
+        } else {
+            0.0
         }
     }
 
@@ -131,6 +163,37 @@ impl NeighborList {
                         ],
                     );
                 }
+            }
+        }
+    }
+
+    /// Like [`Self::for_each_pair`], over the pairs remembered at the last build (those closer
+    /// than the watch radius then, see [`Self::watch`]).
+    pub fn for_each_close_pair(
+        &self,
+        positions: &[[f64; 3]],
+        mut f: impl FnMut(usize, usize, [f64; 3]),
+    ) {
+        for chunk in &self.chunks {
+            for &p in &chunk.close {
+                let p = p as usize;
+                // The pair's first atom: the chunk atom whose offset range holds p.
+                let k = chunk.offsets.partition_point(|&o| o as usize <= p) - 1;
+                let (i, j) = (
+                    chunk.start + k,
+                    chunk.atoms[chunk.neighbors[p] as usize] as usize,
+                );
+                let t = self.shifts[chunk.images[p] as usize];
+                let (xi, xj) = (positions[i], positions[j]);
+                f(
+                    i,
+                    j,
+                    [
+                        xj[0] + t[0] - xi[0],
+                        xj[1] + t[1] - xi[1],
+                        xj[2] + t[2] - xi[2],
+                    ],
+                );
             }
         }
     }
@@ -240,6 +303,7 @@ impl NeighborList {
         }
 
         let r2_list = r_list * r_list;
+        let r2_watch = self.watch_radius * self.watch_radius;
         let shifts = &self.shifts;
         let per_bin = offsets.len();
         let n_chunks = n.div_ceil(CHUNK_ATOMS);
@@ -253,6 +317,7 @@ impl NeighborList {
                 chunk.neighbors.clear();
                 chunk.images.clear();
                 chunk.atoms.clear();
+                chunk.close.clear();
                 chunk.offsets.push(0);
                 // The chunk's own atoms come first in its local numbering, then every other
                 // atom in the order its first pair is found.
@@ -272,7 +337,11 @@ impl NeighborList {
                                 continue;
                             }
                             let d = [xj[0] - origin[0], xj[1] - origin[1], xj[2] - origin[2]];
-                            if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
+                            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                            if r2 < r2_list {
+                                if r2 < r2_watch {
+                                    chunk.close.push(chunk.neighbors.len() as u32);
+                                }
                                 let slot = &mut local_of[j as usize];
                                 if *slot == u32::MAX {
                                     *slot = chunk.atoms.len() as u32;
@@ -297,6 +366,7 @@ impl NeighborList {
         self.reference.clear();
         self.reference.extend_from_slice(positions);
         self.builds += 1;
+        self.close_valid = self.watch_radius > 0.0;
     }
 }
 
@@ -405,6 +475,48 @@ mod tests {
         // Width 9 Å < 2 × 6 Å: atoms interact with more than one image of each other.
         let cell = Cell::new([9.0, 0.0, 0.0], [2.0, 9.5, 0.0], [1.0, -1.5, 10.0]).unwrap();
         check_against_oracle(cell, 40, 5.0, 1.0);
+    }
+
+    /// After moves of up to skin/2 per atom (no rebuild due), the remembered close pairs
+    /// still hold every pair now closer than the watched distance (brute force says which).
+    #[test]
+    fn close_pairs_see_every_approach_until_the_next_build() {
+        let cell = Cell::new([16.0, 0.0, 0.0], [3.0, 15.0, 0.0], [-2.0, 4.0, 17.0]).unwrap();
+        let (cutoff, skin, watched) = (5.0, 1.0, 1.5);
+        let mut positions = random_positions(&cell, 400, 11);
+        let mut nl = NeighborList::new(cutoff, skin);
+        nl.watch(watched);
+        assert_eq!(
+            nl.watched_distance(),
+            0.0,
+            "nothing remembered before a build"
+        );
+        nl.build(&cell, &positions);
+        assert_eq!(nl.watched_distance(), watched);
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        for x in positions.iter_mut() {
+            // A random direction, length just under skin/2.
+            let d: [f64; 3] = std::array::from_fn(|_| rng.random::<f64>() - 0.5);
+            let norm = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+            for k in 0..3 {
+                x[k] += 0.4999 * skin * d[k] / norm;
+            }
+        }
+        assert!(!nl.needs_rebuild(&positions));
+        let mut close = Vec::new();
+        nl.for_each_close_pair(&positions, |i, j, d| {
+            if d.iter().map(|x| x * x).sum::<f64>() < watched * watched {
+                close.push(canonical(i, j, d));
+            }
+        });
+        close.sort();
+        let mut oracle: Vec<_> = brute_force_pairs(&cell, &positions, watched)
+            .into_iter()
+            .map(|(i, j, d)| canonical(i, j, d))
+            .collect();
+        oracle.sort();
+        assert!(!oracle.is_empty(), "the test needs close pairs");
+        assert_eq!(close, oracle);
     }
 
     #[test]

@@ -45,32 +45,58 @@ impl HardMinimum {
     }
 
     /// Among the listed pairs, the one furthest inside its minimum (smallest r / r_min < 1).
+    /// When the list watches close pairs far enough out (see [`NeighborList::watch`]), only
+    /// those are examined: a check cheap enough for every step.
     pub fn worst_violation(
         &self,
         nlist: &NeighborList,
         positions: &[[f64; 3]],
         types: &[usize],
     ) -> Option<Violation> {
-        let mut worst: Option<(f64, Violation)> = None;
-        nlist.for_each_pair(positions, |i, j, d| {
+        if self.largest() <= 0.0 {
+            return None;
+        }
+        let closest = if nlist.watched_distance() >= self.largest() {
+            self.nearest(types, |f| nlist.for_each_close_pair(positions, f))
+        } else {
+            self.nearest(types, |f| nlist.for_each_pair(positions, f))
+        };
+        closest.filter(|v| v.distance < v.minimum)
+    }
+
+    /// The listed pair nearest to its minimum (smallest r / r_min), inside it or not: the
+    /// first suspect when a run goes wrong. Examines every listed pair.
+    pub fn closest(
+        &self,
+        nlist: &NeighborList,
+        positions: &[[f64; 3]],
+        types: &[usize],
+    ) -> Option<Violation> {
+        self.nearest(types, |f| nlist.for_each_pair(positions, f))
+    }
+
+    /// The pair with the smallest r / r_min among those `pairs` calls back with.
+    fn nearest(
+        &self,
+        types: &[usize],
+        pairs: impl FnOnce(&mut dyn FnMut(usize, usize, [f64; 3])),
+    ) -> Option<Violation> {
+        let mut best: Option<(f64, Violation)> = None;
+        pairs(&mut |i, j, d| {
             let minimum = self.get(types[i], types[j]);
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            if r2 < minimum * minimum {
-                let ratio = r2.sqrt() / minimum;
-                if worst.is_none_or(|w| ratio < w.0) {
-                    let (i, j) = (i.min(j), i.max(j));
-                    worst = Some((
-                        ratio,
-                        Violation {
-                            i,
-                            j,
-                            distance: r2.sqrt(),
-                            minimum,
-                        },
-                    ));
-                }
+            let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+            let ratio = r / minimum;
+            if best.is_none_or(|b| ratio < b.0) {
+                let (i, j) = (i.min(j), i.max(j));
+                let v = Violation {
+                    i,
+                    j,
+                    distance: r,
+                    minimum,
+                };
+                best = Some((ratio, v));
             }
         });
-        worst.map(|w| w.1)
+        best.map(|b| b.1)
     }
 }

@@ -62,6 +62,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
     if let Some(t) = setup.input.initial_temperature {
         velocities::maxwell_boltzmann(&mut engine.system, t, setup.input.seed);
     }
+    engine.watch_hard_minimum(&setup.hard_minimum);
     let mut observers = observers::standard(&setup, &engine.system, &dir)?;
     let clock = Instant::now();
     let stages = stage_infos(&setup);
@@ -134,6 +135,17 @@ fn run_stages(
     show(observers, &start)?;
     for (info, &n_steps) in stages.iter().zip(&setup.stage_steps) {
         let mut thermostat = thermostat(&setup.input.stages[info.index].ensemble, engine);
+        // At rest up to round-off (a perfect lattice feels forces of ~1e-16 eV/Å).
+        let at_rest = |target: f64| engine.system.temperature() < 1e-6 * target;
+        if let Some(nh) = thermostat.as_ref().filter(|nh| at_rest(nh.temperature)) {
+            return Err(Stopped {
+                step,
+                message: format!(
+                    "{} starts with every atom at rest: a Nosé–Hoover thermostat only rescales velocities and cannot heat it to {} K; give the stage before it some motion, or set initial_temperature",
+                    info.name, nh.temperature
+                ),
+            });
+        }
         for _ in 0..n_steps {
             let with_energy = observers.iter().any(|o| o.needs_energy(step + 1));
             engine.step(dt, thermostat.as_mut(), with_energy);

@@ -391,16 +391,29 @@ fn default_rdf_every() -> u64 {
     100
 }
 
+/// Health checks of the run (every step): hard minimum distances, temperature runaway,
+/// jumps of the conserved energy. A run that fails one stops as failed.
+#[allow(non_snake_case)]
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyInput {
     /// Hard minimum distance (Å) between any two atoms: closer atoms at the start are an
-    /// input error; during the run they stop it (checked at every thermo step).
+    /// input error; during the run they stop it (checked at every step).
     #[serde(default = "default_min_distance")]
     pub min_distance: f64,
     /// Other minima for particular species pairs (e.g. O–O 1.5 Å), same rules.
     #[serde(default)]
     pub pairs: Vec<PairMinimumInput>,
+    /// The run stops when the kinetic temperature exceeds this factor times the highest
+    /// temperature it was meant to have (the largest of 100 K, the initial temperature, the
+    /// starting velocities' temperature and every stage's target).
+    #[serde(default = "default_max_temperature_factor")]
+    pub max_temperature_factor: f64,
+    /// The run stops when the conserved energy (kinetic + potential + thermostat) changes by
+    /// more than this many k_B·T per atom between two evaluations (thermo steps), T being
+    /// the temperature scale above without the factor.
+    #[serde(default = "default_max_energy_jump")]
+    pub max_energy_jump_kT: f64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -416,8 +429,18 @@ impl Default for SafetyInput {
         Self {
             min_distance: default_min_distance(),
             pairs: Vec::new(),
+            max_temperature_factor: default_max_temperature_factor(),
+            max_energy_jump_kT: default_max_energy_jump(),
         }
     }
+}
+
+fn default_max_temperature_factor() -> f64 {
+    10.0
+}
+
+fn default_max_energy_jump() -> f64 {
+    0.5
 }
 
 fn default_min_distance() -> f64 {

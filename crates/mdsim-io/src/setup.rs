@@ -7,7 +7,10 @@ use mdsim_core::ewald::{EwaldError, EwaldParams};
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::safety::{HardMinimum, Violation};
-use mdsim_core::{Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
+use mdsim_core::units::EV_TO_AMU_A2_PS2;
+use mdsim_core::{
+    velocities, Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System,
+};
 use std::path::{Path, PathBuf};
 
 /// An input problem. `Display` gives the one-paragraph message shown to the user.
@@ -86,6 +89,7 @@ impl Setup {
 pub fn load(path: &Path) -> Result<Setup, InputError> {
     let text = read(path)?;
     let input: Input = parse_ron(path, &text)?;
+    let mut warnings = Vec::new();
     let dir = path.parent().unwrap_or(Path::new("."));
     let (force_field_input, force_field_path) = match &input.potential {
         PotentialSource::Inline(ff) => (ff.clone(), None),
@@ -367,6 +371,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
             ),
         ));
     }
+    check_dynamics(&mut system, &input, &mut warnings).map_err(|(f, m)| here(&f, m))?;
     system.wrap_positions();
     let structure_path = match &input.structure {
         StructureInput::Xyz { file } => Some(dir.join(file)),
@@ -383,7 +388,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         force_field,
         stage_steps,
         hard_minimum,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -671,6 +676,67 @@ fn build_structure(
             Ok(system)
         }
     }
+}
+
+/// What the equations of motion need from the starting state: atoms that can move, zero
+/// total momentum (the temperature counts 3N − 3 degrees of freedom; a drift in the
+/// structure's velocities is removed and reported), and kinetic energy for a thermostat to
+/// work on (Nosé–Hoover only rescales velocities: it cannot heat a system at rest).
+fn check_dynamics(
+    system: &mut System,
+    input: &Input,
+    warnings: &mut Vec<String>,
+) -> Result<(), FieldError> {
+    let safety = &input.safety;
+    if !(safety.max_temperature_factor > 1.0 && safety.max_temperature_factor.is_finite()) {
+        return Err((
+            "safety.max_temperature_factor".into(),
+            format!(
+                "must be a number above 1 (default 10), got {}",
+                safety.max_temperature_factor
+            ),
+        ));
+    }
+    if !(safety.max_energy_jump_kT > 0.0 && safety.max_energy_jump_kT.is_finite()) {
+        return Err((
+            "safety.max_energy_jump_kT".into(),
+            format!(
+                "must be a positive number of k_B·T per atom (default 0.5), got {}",
+                safety.max_energy_jump_kT
+            ),
+        ));
+    }
+    if system.n_atoms() < 2 && !input.stages.is_empty() {
+        return Err((
+            "structure".into(),
+            format!("{} atom(s): molecular dynamics with zero total momentum needs at least 2 atoms (3N − 3 degrees of freedom)", system.n_atoms()),
+        ));
+    }
+    let p = system.total_momentum();
+    let ke = system.kinetic_energy();
+    if ke > 0.0 {
+        let mass: f64 = system.masses.iter().sum();
+        let v_cm = p.map(|x| x / mass);
+        let v_rms = (2.0 * ke * EV_TO_AMU_A2_PS2 / mass).sqrt();
+        let speed = v_cm.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if speed > 1e-9 * v_rms {
+            velocities::remove_drift(system);
+            warnings.push(format!(
+                "structure: the velocities read carry a centre-of-mass velocity of {speed:.3e} Å/ps ({:.2e} of the thermal speed); it was removed, so the temperature counts 3N − 3 degrees of freedom and the MSD has no drift",
+                speed / v_rms
+            ));
+        }
+    }
+    let at_rest = input.initial_temperature.is_none() && system.kinetic_energy() == 0.0;
+    if let (true, Some(first)) = (at_rest, input.stages.first()) {
+        if let EnsembleInput::Nvt { temperature, .. } = first.ensemble {
+            return Err((
+                "stages[0].ensemble".into(),
+                format!("a Nosé–Hoover thermostat cannot heat a system at rest (it only rescales velocities, and there are none): set initial_temperature (e.g. {temperature}) for Maxwell–Boltzmann velocities, or give velocities in the structure file"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `safety` minima as a per-pair table; every minimum must lie below the cutoff (the

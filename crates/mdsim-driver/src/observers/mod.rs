@@ -40,10 +40,7 @@ pub fn transport(setup: &Setup, dir: &Path) -> Result<Vec<Box<dyn Observer>>> {
 pub fn standard(setup: &Setup, system: &System, dir: &Path) -> Result<Vec<Box<dyn Observer>>> {
     let out = &setup.input.output;
     let mut list: Vec<Box<dyn Observer>> = vec![
-        Box::new(health::Health::new(
-            setup.hard_minimum.clone(),
-            out.thermo_every,
-        )),
+        Box::new(health::Health::new(setup, system)),
         Box::new(thermo::ThermoLog::create(dir, out.thermo_every)?),
         Box::new(averages::Averages::new(out.thermo_every)),
     ];
