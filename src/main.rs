@@ -68,15 +68,15 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             output,
             threads,
         } => {
-            let setup = load(&input)?;
+            let setup = load(&input, mdsim_io::Purpose::Run)?;
             run(setup, &RunOptions { output, threads }).map(|_| ())
         }
         Command::Energy { input, output } => {
-            let setup = load(&input)?;
+            let setup = load(&input, mdsim_io::Purpose::SinglePoint)?;
             single_point::energy(setup, output.as_deref())
         }
         Command::Check { input } => {
-            let setup = load(&input)?;
+            let setup = load(&input, mdsim_io::Purpose::Run)?;
             mdsim_driver::validate(&setup)?;
             single_point::check(&setup);
             Ok(())
@@ -84,9 +84,9 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     })
 }
 
-/// Loads an input and prints its warnings.
-fn load(input: &std::path::Path) -> anyhow::Result<mdsim_io::Setup> {
-    let setup = mdsim_io::load(input)?;
+/// Loads an input for `purpose` and prints its warnings.
+fn load(input: &std::path::Path, purpose: mdsim_io::Purpose) -> anyhow::Result<mdsim_io::Setup> {
+    let setup = mdsim_io::load_for(input, purpose)?;
     for w in &setup.warnings {
         eprintln!("warning: {w}");
     }

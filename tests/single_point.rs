@@ -111,6 +111,33 @@ fn fcc_lattice_energy_pressure_and_forces() {
         fmax < 1e-12,
         "largest force component on a perfect lattice: {fmax}"
     );
+
+    // The same without time step and stages (an input for `mdsim energy` only), read from
+    // energy.json.
+    let bare = text
+        .replace("timestep_ps: 0.01,", "")
+        .replace("stages: [(ensemble: Nve, duration_ps: 0.01)],", "");
+    let input = write(dir.path(), "bare.ron", &bare);
+    let out = run(&["energy", "-o", "bare"], &input, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("bare/energy.json")).unwrap(),
+    )
+    .unwrap();
+    let e = json["energy_eV"]["potential"].as_f64().unwrap() / n;
+    assert!((e - e_ref).abs() < 1e-11 * e_ref.abs(), "{e} vs {e_ref}");
+    let p = json["pressure_bar"].as_f64().unwrap();
+    assert!((p - p_ref).abs() < 1e-6 * p_ref.abs(), "{p} vs {p_ref}");
+    assert_eq!(json["n_atoms"], 256);
+    assert_eq!(json["pressure_tensor_bar"].as_array().unwrap().len(), 6);
+    // A run still needs its time step.
+    let out = run(&["check"], &input, dir.path());
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("timestep_ps: missing"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `mdsim run` with only a minimisation: a jittered crystal relaxes to the lattice sum and

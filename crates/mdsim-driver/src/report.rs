@@ -58,6 +58,21 @@ pub struct EwaldOut {
     pub accuracy_estimated: f64,
 }
 
+impl EwaldOut {
+    /// The Ewald parameters the engine uses, when it has Coulomb interactions.
+    pub fn of(engine: &mdsim_core::Engine) -> Option<Self> {
+        engine.force_field.ewald.map(|p| Self {
+            alpha_per_A: p.alpha,
+            real_cutoff_A: p.real_cutoff,
+            kmax: p.kmax,
+            k_cutoff_per_A: p.k_cutoff,
+            n_kvectors: engine.n_kvectors(),
+            accuracy_requested: p.accuracy,
+            accuracy_estimated: p.estimated_accuracy,
+        })
+    }
+}
+
 #[allow(non_snake_case)]
 #[derive(Serialize)]
 pub struct MinimizationOut {

@@ -57,7 +57,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
         ..Report::default()
     };
     if let Some(m) = &setup.input.minimize {
-        report.minimization = Some(minimize(&mut engine, m, setup.input.timestep_ps, &dir)?);
+        report.minimization = Some(minimize(&mut engine, m, setup.timestep_ps, &dir)?);
     }
     if let Some(t) = setup.input.initial_temperature {
         velocities::maxwell_boltzmann(&mut engine.system, t, setup.input.seed);
@@ -118,7 +118,7 @@ fn run_stages(
     engine: &mut Engine,
     observers: &mut [Box<dyn Observer>],
 ) -> Result<(), Stopped> {
-    let dt = setup.input.timestep_ps;
+    let dt = setup.timestep_ps;
     let mut step: u64 = 0;
     let mut bath_energy = 0.0;
     let start = State {
@@ -259,7 +259,7 @@ fn print_header(setup: &Setup, engine: &Engine, dir: &Path, threads: usize) {
         engine.system.cell.volume(),
         engine.force_field.cutoff(),
         input.neighbor.skin,
-        input.timestep_ps,
+        setup.timestep_ps,
         setup.total_steps(),
     );
     if let Some(tail) = tail_correction(engine) {
@@ -308,17 +308,9 @@ fn fill_provenance(r: &mut Report, setup: &Setup, engine: &Engine, threads: usiz
     r.seed = input.seed;
     r.threads = threads;
     r.n_atoms = engine.system.n_atoms();
-    r.timestep_ps = input.timestep_ps;
+    r.timestep_ps = setup.timestep_ps;
     r.tail_correction = tail_correction(engine);
-    r.ewald = engine.force_field.ewald.map(|p| EwaldOut {
-        alpha_per_A: p.alpha,
-        real_cutoff_A: p.real_cutoff,
-        kmax: p.kmax,
-        k_cutoff_per_A: p.k_cutoff,
-        n_kvectors: engine.n_kvectors(),
-        accuracy_requested: p.accuracy,
-        accuracy_estimated: p.estimated_accuracy,
-    });
+    r.ewald = EwaldOut::of(engine);
     r.warnings = setup.warnings.clone();
     Ok(())
 }

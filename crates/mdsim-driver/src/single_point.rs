@@ -1,11 +1,14 @@
 //! `mdsim energy` and `mdsim check`.
 
-use crate::output::{prepare_output_dir, TextWriter};
+use crate::output::{prepare_output_dir, write_atomic, TextWriter};
+use crate::provenance::sha256_hex;
+use crate::report::EwaldOut;
 use anyhow::Result;
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::Engine;
 use mdsim_io::input::EnsembleInput;
 use mdsim_io::Setup;
+use serde::Serialize;
 use std::path::Path;
 
 /// Energy by component, pressure and forces of the input structure (like LAMMPS `run 0`).
@@ -68,8 +71,77 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
         ))?;
     }
     w.flush()?;
-    println!("  forces written to {}", dir.join("forces.csv").display());
+    let json = EnergyJson {
+        mdsim_version: env!("CARGO_PKG_VERSION"),
+        input_file: setup.path.display().to_string(),
+        input_sha256: sha256_hex(setup.text.as_bytes()),
+        n_atoms: s.n_atoms(),
+        volume_A3: s.cell.volume(),
+        cell_A: [0, 1, 2].map(|k| s.cell.vector(k)),
+        energy_eV: EnergyTerms {
+            short_range: e.short_range,
+            coulomb_real: e.coulomb_real,
+            coulomb_reciprocal: e.coulomb_reciprocal,
+            coulomb_self: e.coulomb_self,
+            potential: e.potential(),
+            kinetic: s.kinetic_energy(),
+            tail_correction: tail.map(|t| t.energy),
+        },
+        pressure_bar: (p[0] + p[1] + p[2]) / 3.0,
+        pressure_tensor_bar: p,
+        virial_eV: e.virial,
+        ewald: EwaldOut::of(&engine),
+        forces_file: "forces.csv",
+        warnings: setup.warnings.clone(),
+    };
+    write_atomic(
+        &dir.join("energy.json"),
+        serde_json::to_string_pretty(&json)?.as_bytes(),
+    )?;
+    println!(
+        "  forces written to {}, everything above to {}",
+        dir.join("forces.csv").display(),
+        dir.join("energy.json").display()
+    );
     Ok(())
+}
+
+/// energy.json: the single point, machine-readable (units in the field names; the pressure
+/// includes the kinetic part of the input velocities; the tail correction is not included in
+/// `potential`).
+#[allow(non_snake_case)]
+#[derive(Serialize)]
+struct EnergyJson {
+    mdsim_version: &'static str,
+    input_file: String,
+    input_sha256: String,
+    n_atoms: usize,
+    volume_A3: f64,
+    /// Cell vectors a, b, c (rows), Å.
+    cell_A: [[f64; 3]; 3],
+    energy_eV: EnergyTerms,
+    pressure_bar: f64,
+    /// xx, yy, zz, xy, xz, yz.
+    pressure_tensor_bar: [f64; 6],
+    /// Configurational virial Σ r_a f_b, eV (xx, yy, zz, xy, xz, yz).
+    virial_eV: [f64; 6],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ewald: Option<EwaldOut>,
+    forces_file: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct EnergyTerms {
+    short_range: f64,
+    coulomb_real: f64,
+    coulomb_reciprocal: f64,
+    coulomb_self: f64,
+    potential: f64,
+    kinetic: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tail_correction: Option<f64>,
 }
 
 /// Prints what would be run.
@@ -138,7 +210,7 @@ pub fn check(setup: &Setup) {
             "  stage {}{name}: {ens}, {} ps = {steps} steps of {} ps{}",
             k + 1,
             stage.duration_ps,
-            input.timestep_ps,
+            setup.timestep_ps,
             if stage.production { ", production" } else { "" }
         );
     }

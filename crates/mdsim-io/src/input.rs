@@ -23,11 +23,14 @@ pub struct Input {
     /// the structure (zero for built lattices).
     #[serde(default)]
     pub initial_temperature: Option<f64>,
-    /// Integration time step, ps.
-    pub timestep_ps: f64,
+    /// Integration time step, ps; required unless the input is only for `mdsim energy`.
+    #[serde(default)]
+    pub timestep_ps: Option<f64>,
     /// Energy minimisation of the positions (FIRE) before the stages; `None` = none.
     #[serde(default)]
     pub minimize: Option<MinimizeInput>,
+    /// The MD stages, run in order; may be left out for `mdsim energy`.
+    #[serde(default)]
     pub stages: Vec<StageInput>,
     #[serde(default)]
     pub output: OutputInput,

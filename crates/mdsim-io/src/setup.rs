@@ -43,6 +43,8 @@ pub struct Setup {
     /// The force field as read (inline or from its file) and its file, if any.
     pub force_field_input: ForceFieldInput,
     pub force_field_path: Option<PathBuf>,
+    /// The time step (ps), checked; NaN for an input loaded for a single point without one.
+    pub timestep_ps: f64,
     /// The structure file, when the structure is read from one.
     pub structure_path: Option<PathBuf>,
     pub system: System,
@@ -85,8 +87,24 @@ impl Setup {
     }
 }
 
-/// Reads, parses, checks and builds an input file.
+/// What an input is loaded for: what it must contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// MD stages or a minimisation (`mdsim run`, `mdsim check`): a time step and something
+    /// to do are required.
+    Run,
+    /// Energy, forces and pressure of the structure (`mdsim energy`): stages and time step
+    /// may be left out.
+    SinglePoint,
+}
+
+/// Reads, parses, checks and builds an input file for a run.
 pub fn load(path: &Path) -> Result<Setup, InputError> {
+    load_for(path, Purpose::Run)
+}
+
+/// Reads, parses, checks and builds an input file for `purpose`.
+pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
     let text = read(path)?;
     let input: Input = parse_ron(path, &text)?;
     let mut warnings = Vec::new();
@@ -119,20 +137,20 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         .map_err(|(f, m)| invalid(ff_path, format!("{ff_prefix}{f}"), m))?;
 
     // Numbers of the run.
-    let dt = input.timestep_ps;
-    if !(dt > 0.0 && dt.is_finite()) {
-        return Err(here(
-            "timestep_ps",
-            format!("must be a positive number of ps, got {dt}"),
-        ));
-    }
-    if dt > 0.1 {
-        return Err(here(
-            "timestep_ps",
-            format!("{dt} ps is far too long for molecular dynamics (typical: 0.0005–0.01 ps); the value is in ps, not fs"),
-        ));
-    }
-    if input.stages.is_empty() && input.minimize.is_none() {
+    let dt = match (input.timestep_ps, purpose) {
+        (Some(dt), _) => {
+            check_timestep(dt).map_err(|m| here("timestep_ps", m))?;
+            dt
+        }
+        (None, Purpose::SinglePoint) if input.stages.is_empty() => f64::NAN,
+        (None, _) => {
+            return Err(here(
+                "timestep_ps",
+                "missing: the integration time step in ps is required to run MD or minimise (e.g. timestep_ps: 0.001 for 1 fs)".into(),
+            ))
+        }
+    };
+    if purpose == Purpose::Run && input.stages.is_empty() && input.minimize.is_none() {
         return Err(here(
             "stages",
             "nothing to do: add a stage, e.g. (ensemble: Nve, duration_ps: 10.0), or a minimize section".into(),
@@ -383,6 +401,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         input,
         force_field_input,
         force_field_path,
+        timestep_ps: dt,
         structure_path,
         system,
         force_field,
@@ -390,6 +409,17 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         hard_minimum,
         warnings,
     })
+}
+
+/// A time step must be positive and short enough for MD (the unit is ps, not fs).
+fn check_timestep(dt: f64) -> Result<(), String> {
+    if !(dt > 0.0 && dt.is_finite()) {
+        return Err(format!("must be a positive number of ps, got {dt}"));
+    }
+    if dt > 0.1 {
+        return Err(format!("{dt} ps is far too long for molecular dynamics (typical: 0.0005–0.01 ps); the value is in ps, not fs"));
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<String, InputError> {

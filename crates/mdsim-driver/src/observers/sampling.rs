@@ -24,7 +24,7 @@ impl Sampling {
         Self {
             every,
             n_samples: (production_steps / every) as usize + 1,
-            dt_sample: input.timestep_ps * every as f64,
+            dt_sample: setup.timestep_ps * every as f64,
             production_steps,
         }
     }
