@@ -4,6 +4,7 @@
 use crate::output::{prepare_output_dir, utc_now, write_atomic, TextWriter};
 use crate::trajectory::{xyz_frame, Trajectory};
 use anyhow::{bail, Context, Result};
+use mdsim_core::coulomb::CoulombSummary;
 use mdsim_core::minimize::{fire, FireSettings};
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{velocities, Engine, NoseHooverChain, System};
@@ -84,16 +85,12 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             tail.pressure * EV_PER_A3_TO_BAR
         );
     }
-    if let Some(p) = &engine.force_field.ewald {
-        eprintln!(
-            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, {} k-vectors, requested relative force accuracy {:.1e} (estimated {:.2e})",
-            p.alpha,
-            p.real_cutoff,
-            p.kmax,
-            engine.n_kvectors(),
-            p.accuracy,
-            p.estimated_accuracy
-        );
+    let coulomb = engine
+        .force_field
+        .coulomb
+        .map(|p| p.summary(n, &engine.system.cell));
+    if let Some(c) = &coulomb {
+        eprintln!("  {c}");
     }
     eprintln!("  output: {}", dir.display());
     let minimization = match &input.minimize {
@@ -253,15 +250,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<PathBuf> {
             pressure_bar: tail.pressure * EV_PER_A3_TO_BAR,
         }),
         minimization,
-        ewald: engine.force_field.ewald.map(|p| EwaldOut {
-            alpha_per_A: p.alpha,
-            real_cutoff_A: p.real_cutoff,
-            kmax: p.kmax,
-            k_cutoff_per_A: p.k_cutoff,
-            n_kvectors: engine.n_kvectors(),
-            accuracy_requested: p.accuracy,
-            accuracy_estimated: p.estimated_accuracy,
-        }),
+        coulomb,
         neighbor_list_builds: engine.neighbor_list().builds(),
         steps_per_second,
         wall_time_s: wall,
@@ -593,7 +582,7 @@ struct Results {
     #[serde(skip_serializing_if = "Option::is_none")]
     minimization: Option<MinimizationOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    ewald: Option<EwaldOut>,
+    coulomb: Option<CoulombSummary>,
     neighbor_list_builds: u64,
     steps_per_second: f64,
     wall_time_s: f64,
@@ -602,18 +591,6 @@ struct Results {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
     transport: TransportOut,
-}
-
-#[allow(non_snake_case)]
-#[derive(Serialize)]
-struct EwaldOut {
-    alpha_per_A: f64,
-    real_cutoff_A: f64,
-    kmax: [i32; 3],
-    k_cutoff_per_A: f64,
-    n_kvectors: usize,
-    accuracy_requested: f64,
-    accuracy_estimated: f64,
 }
 
 #[allow(non_snake_case)]

@@ -34,11 +34,8 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
     let line =
         |name: &str, x: f64| println!("  {name:<20} {x:>22.12} eV   {:>18.12} eV/atom", x / n);
     line("short-range pairs", e.short_range);
-    if let Some(p) = &engine.force_field.ewald {
-        println!(
-            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, requested accuracy {:.1e}, estimated {:.2e}",
-            p.alpha, p.real_cutoff, p.kmax, p.accuracy, p.estimated_accuracy
-        );
+    if let Some(p) = &engine.force_field.coulomb {
+        println!("  {}", p.summary(s.n_atoms(), &s.cell));
         line("Coulomb real space", e.coulomb_real);
         line("Coulomb reciprocal", e.coulomb_reciprocal);
         line("Coulomb self", e.coulomb_self);
@@ -98,11 +95,8 @@ pub fn check(setup: &Setup) {
         setup.force_field.cutoff(),
         input.neighbor.skin
     );
-    if let Some(p) = &setup.force_field.ewald {
-        println!(
-            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, requested accuracy {:.1e} (estimated {:.2e})",
-            p.alpha, p.real_cutoff, p.kmax, p.accuracy, p.estimated_accuracy
-        );
+    if let Some(p) = &setup.force_field.coulomb {
+        println!("  {}", p.summary(s.n_atoms(), &s.cell));
     }
     if let Some(m) = &input.minimize {
         println!(

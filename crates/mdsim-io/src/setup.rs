@@ -3,7 +3,8 @@
 
 use crate::input::*;
 use crate::{crystal, lattice, xyz};
-use mdsim_core::ewald::{EwaldError, EwaldParams};
+use mdsim_core::coulomb;
+use mdsim_core::ewald::EwaldError;
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::safety::{HardMinimum, Violation};
@@ -283,17 +284,28 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
             ));
         }
     }
-    let ewald = if charges.iter().any(|&q| q != 0.0) {
+    let coulomb = if charges.iter().any(|&q| q != 0.0) {
         // With no short-range terms the real cutoff may start from a quarter of the cell.
         let widths = system.cell.perpendicular_widths();
         let min_cutoff = match pair.max_cutoff() {
             r if r > 0.0 => r,
             _ => 0.25 * widths[0].min(widths[1]).min(widths[2]),
         };
-        let params = match c.real_cutoff {
-            Some(rc) => EwaldParams::for_cutoff(c.accuracy, rc, &system.cell, &charges),
-            None => EwaldParams::optimized(c.accuracy, min_cutoff, &system.cell, &charges),
+        let method = match c.method {
+            CoulombMethodInput::Auto => coulomb::Method::Auto,
+            CoulombMethodInput::Ewald => coulomb::Method::Ewald,
+            CoulombMethodInput::Pme => coulomb::Method::Pme,
+            CoulombMethodInput::Dsf { alpha } => coulomb::Method::Dsf { alpha },
         };
+        let params = coulomb::choose(
+            method,
+            c.accuracy,
+            c.real_cutoff,
+            min_cutoff,
+            &system.cell,
+            &system.positions,
+            &charges,
+        );
         Some(params.map_err(|e| {
             let field = match e {
                 EwaldError::NonNeutral { .. } => "structure",
@@ -305,7 +317,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         None
     };
     let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
-    let force_field = ForceField::new(pair, ewald, &species_charges);
+    let force_field = ForceField::new(pair, coulomb, &species_charges);
     let cutoff = force_field.cutoff();
     let min_width = system
         .cell

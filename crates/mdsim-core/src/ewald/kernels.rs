@@ -459,6 +459,8 @@ fn fill_rows(c: &mut [f64], s: &mut [f64], na: usize, mid: usize, up: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ewald::{Ewald, EwaldParams};
+    use crate::Cell;
 
     /// The AVX2 and the baseline kernels give the same bits (run on an AVX2 machine).
     #[test]

@@ -71,11 +71,9 @@ pub use params::{EwaldError, EwaldParams};
 use crate::cell::Cell;
 use crate::coulomb::RealSpaceCoulomb;
 use crate::forces::EnergyVirial;
-use crate::units::COULOMB_EV_A;
 use kernels::{force_chunk, structure_factor_chunk};
 use kspace::{ChunkScratch, KSpace, Scratch};
 use rayon::prelude::*;
-use std::f64::consts::PI;
 
 /// Atoms per chunk of the reciprocal sum; fixed so results never depend on the thread count.
 pub const CHUNK_ATOMS: usize = 256;
@@ -141,8 +139,7 @@ impl Ewald {
 
     /// Self energy −k_e α/√π Σ q² (eV).
     pub fn self_energy(&self, charges: &[f64]) -> f64 {
-        let q2: f64 = charges.iter().map(|q| q * q).sum();
-        -COULOMB_EV_A * self.params.alpha / PI.sqrt() * q2
+        crate::coulomb::ewald_self_energy(self.params.alpha, charges)
     }
 
     /// Reciprocal-space forces (added to `forces`) and, when `with_energy`, energy and virial

@@ -2,6 +2,7 @@
 //! (module documentation of [`crate::ewald`]).
 
 use crate::cell::Cell;
+use crate::coulomb::cost;
 use crate::units::COULOMB_EV_A;
 use std::f64::consts::PI;
 
@@ -9,13 +10,10 @@ use super::NEUTRALITY_TOLERANCE;
 
 /// Largest k-vector index we accept in any direction (guards against absurd requests).
 const MAX_KINDEX: i32 = 2_000;
-/// Estimated cost of one real-space pair (half list) relative to one (atom, k-vector)
-/// term of the reciprocal sum (both passes), used by [`EwaldParams::optimized`]. Measured on
-/// the development machine (AMD EPYC, one thread): 24.6 ns per pair for
-/// [`Ewald::real_pair`] plus the force scatter, against 0.87 ns per atom and k-vector for
-/// [`Ewald::reciprocal`] with its AVX2 kernels (about twice that with the baseline kernels).
-/// Revisit when either kernel changes.
-const COST_PAIR_OVER_KVECTOR: f64 = 28.0;
+/// Cost of one real-space pair (half list) relative to one (atom, k-vector) term of the
+/// reciprocal sum (both passes), from the cost model ([`crate::coulomb::cost`]), used by
+/// [`EwaldParams::optimized`].
+const COST_PAIR_OVER_KVECTOR: f64 = cost::PAIR_NS / cost::KVECTOR_NS;
 
 /// [`EwaldParams::optimized`] aims at this fraction of the requested accuracy: the estimates
 /// are RMS expectations, and the measured RMS force errors of the test systems (1000

@@ -101,8 +101,7 @@ impl Pme {
 
     /// Self energy −k_e α/√π Σ q² (eV), as for Ewald.
     pub fn self_energy(&self, charges: &[f64]) -> f64 {
-        let q2: f64 = charges.iter().map(|q| q * q).sum();
-        -COULOMB_EV_A * self.params.alpha / PI.sqrt() * q2
+        crate::coulomb::ewald_self_energy(self.params.alpha, charges)
     }
 
     /// Recomputes the influence function for a new cell (same mesh and α).

@@ -22,6 +22,7 @@
 
 use super::spline::{MAX_ORDER, MIN_ORDER};
 use crate::cell::Cell;
+use crate::coulomb::cost;
 use crate::ewald::{
     alpha_for_real_error, charge_sums, check_accuracy, check_cutoff, real_space_error, EwaldError,
 };
@@ -83,16 +84,6 @@ const SAFETY: f64 = 0.8;
 /// Largest mesh size per direction.
 pub const MAX_MESH: usize = 1024;
 
-/// Cost model of one force evaluation, ns, measured once on the development machine (AMD
-/// EPYC, one thread; see `cost_model_constants` in tests/pme.rs): per real-space pair of the
-/// half list, per atom and spline point (p³ per atom: spreading and force interpolation), per
-/// mesh point and log₂(mesh points) (forward and inverse FFT), per mesh point (influence
-/// function and copies).
-pub const COST_PAIR_NS: f64 = 25.0;
-pub const COST_SPLINE_POINT_NS: f64 = 2.0;
-pub const COST_FFT_POINT_LOG_NS: f64 = 1.0;
-pub const COST_MESH_POINT_NS: f64 = 5.0;
-
 /// Smooth particle-mesh Ewald parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PmeParams {
@@ -142,13 +133,12 @@ fn check_order(order: usize) -> Result<(), EwaldError> {
     }
 }
 
-/// Modelled cost (ns) of one force evaluation with these PME parameters.
+/// Modelled cost (ns) of one force evaluation with these PME parameters ([`cost`]).
 pub fn modelled_cost(n: f64, volume: f64, rc: f64, mesh: [usize; 3], order: usize) -> f64 {
-    let pairs = 2.0 * PI / 3.0 * (n / volume) * rc.powi(3) * n;
     let points = (mesh[0] * mesh[1] * mesh[2]) as f64;
-    COST_PAIR_NS * pairs
-        + COST_SPLINE_POINT_NS * n * (order as f64).powi(3)
-        + points * (COST_FFT_POINT_LOG_NS * points.log2() + COST_MESH_POINT_NS)
+    cost::PAIR_NS * cost::real_space_pairs(n, volume, rc)
+        + cost::SPLINE_POINT_NS * n * (order as f64).powi(3)
+        + points * (cost::FFT_POINT_LOG_NS * points.log2() + cost::MESH_POINT_NS)
 }
 
 impl PmeParams {
