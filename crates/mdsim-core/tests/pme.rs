@@ -283,3 +283,51 @@ fn bits_do_not_depend_on_thread_count() {
             .all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 }
+
+/// The measurements behind the PME constants of `mdsim_core::coulomb::cost` (one thread,
+/// 2,970 ions in the model cell's volume, forces only). Run with
+/// `cargo test --release -p mdsim-core --test pme -- --ignored --nocapture cost_model`.
+#[test]
+#[ignore = "timing; run explicitly with --ignored --nocapture"]
+fn cost_model_constants() {
+    use rand::{RngExt, SeedableRng};
+    let cell = Cell::orthorhombic(31.4, 30.6, 29.5).unwrap();
+    let q = mixed_charges(90);
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
+    let x: Vec<[f64; 3]> = (0..q.len())
+        .map(|_| cell.to_cartesian([0, 1, 2].map(|_| rng.random::<f64>())))
+        .collect();
+    let n = x.len() as f64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let time = |order: usize, k: usize| {
+        let p = PmeParams::explicit(0.33, 10.0, [k, k, k], order, &cell, &q).unwrap();
+        let mut pme = Pme::new(p, &cell);
+        let mut f = vec![[0.0; 3]; x.len()];
+        pool.install(|| {
+            best_time(|| {
+                pme.reciprocal(&cell, &x, &q, &mut f, false);
+            })
+        })
+    };
+    let (t4, t6, t6b, t6c) = (time(4, 32), time(6, 32), time(6, 48), time(6, 64));
+    let spline = (t6 - t4) / (n * (216.0 - 64.0));
+    let per_point = |t: f64, k: f64| (t - spline * n * 216.0) / (k * k * k);
+    println!(
+        "order 4 / 6, mesh 32: {:.2} / {:.2} ms; order 6 mesh 48: {:.2} ms, mesh 64: {:.2} ms",
+        1e3 * t4,
+        1e3 * t6,
+        1e3 * t6b,
+        1e3 * t6c
+    );
+    println!(
+        "per atom and spline point {:.2} ns; per mesh point (FFTs and the rest) {:.1} ns at 32³, \
+         {:.1} ns at 48³, {:.1} ns at 64³",
+        1e9 * spline,
+        1e9 * per_point(t6, 32.0),
+        1e9 * per_point(t6b, 48.0),
+        1e9 * per_point(t6c, 64.0)
+    );
+}

@@ -7,9 +7,10 @@
 pub mod cost;
 pub mod dsf;
 mod real_space;
+pub mod table;
 
 pub use dsf::DsfParams;
-pub use real_space::RealSpaceCoulomb;
+pub use real_space::{RealSpaceCoulomb, TABLE_ERROR_FRACTION};
 
 use crate::cell::Cell;
 use crate::ewald::{Ewald, EwaldError, EwaldParams};
@@ -52,12 +53,17 @@ impl From<PmeParams> for CoulombParams {
 }
 
 impl CoulombParams {
-    /// The real-space term of the pair loop.
+    /// The real-space term of the pair loop, tabulated when the table is accurate enough for
+    /// the requested accuracy ([`RealSpaceCoulomb::tabulated`]; DSF: for 1e-6).
     pub fn real_space(&self) -> RealSpaceCoulomb {
         match self {
-            CoulombParams::Ewald(p) => RealSpaceCoulomb::new(p.alpha, p.real_cutoff),
-            CoulombParams::Pme(p) => RealSpaceCoulomb::new(p.alpha, p.real_cutoff),
-            CoulombParams::Dsf(p) => p.real_space(),
+            CoulombParams::Ewald(p) => {
+                RealSpaceCoulomb::new(p.alpha, p.real_cutoff).tabulated(p.accuracy)
+            }
+            CoulombParams::Pme(p) => {
+                RealSpaceCoulomb::new(p.alpha, p.real_cutoff).tabulated(p.accuracy)
+            }
+            CoulombParams::Dsf(p) => p.real_space().tabulated(1e-6),
         }
     }
 

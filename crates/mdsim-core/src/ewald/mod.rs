@@ -134,7 +134,7 @@ impl Ewald {
 
     /// The real-space term, for the engine's pair loop.
     pub fn real_space(&self) -> RealSpaceCoulomb {
-        self.real_space
+        self.real_space.clone()
     }
 
     /// Self energy −k_e α/√π Σ q² (eV).
