@@ -362,6 +362,18 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         StructureInput::Xyz { file } => Some(dir.join(file)),
         StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
     };
+    let mut warnings = Vec::new();
+    if let Some(coulomb::CoulombParams::Dsf(d)) = &force_field.coulomb {
+        if let Some(err) = d.error_relative.filter(|&e| e > input.coulomb.accuracy) {
+            warnings.push(format!(
+                "{}: coulomb.method: the damped shifted-force Coulomb's measured RMS force \
+                 error against Ewald on the starting structure is {err:.2e} (relative \
+                 accuracy), above coulomb.accuracy = {:.1e}",
+                path.display(),
+                input.coulomb.accuracy
+            ));
+        }
+    }
     Ok(Setup {
         path: path.to_path_buf(),
         text,
@@ -373,7 +385,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         force_field,
         stage_steps,
         hard_minimum,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
