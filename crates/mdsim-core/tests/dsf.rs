@@ -51,7 +51,11 @@ fn energy_and_forces_match_the_direct_formula() {
             let fd = -(dsf_energy_direct(alpha, rc, &cell, &xp, &q)
                 - dsf_energy_direct(alpha, rc, &cell, &xm, &q))
                 / (2.0 * h);
-            assert!((fd - f[i][d]).abs() < 1e-6 * (1.0 + fd.abs()), "{fd} vs {}", f[i][d]);
+            assert!(
+                (fd - f[i][d]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "{fd} vs {}",
+                f[i][d]
+            );
         }
     }
     // Energy and force vanish at the cutoff.

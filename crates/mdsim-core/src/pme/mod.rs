@@ -325,6 +325,7 @@ impl Pme {
 }
 
 /// Adds q·θ₁(j)θ₂(l) to the p × p stencil of one atom in one plane.
+#[allow(clippy::needless_range_loop)] // indices into several parallel arrays
 #[inline(always)]
 fn spread_plane(plane: &mut [f64], a: &AtomSplines, q: f64, p: usize, k1: usize, k2: usize) {
     let (s1, s2) = (a.start[1] as usize, a.start[2] as usize);
@@ -348,6 +349,7 @@ fn spread_plane(plane: &mut [f64], a: &AtomSplines, q: f64, p: usize, k1: usize,
 }
 
 /// (Σ dθ₀θ₁θ₂ φ, Σ θ₀dθ₁θ₂ φ, Σ θ₀θ₁dθ₂ φ) over one atom's stencil.
+#[allow(clippy::needless_range_loop)] // indices into several parallel arrays
 #[inline(always)]
 fn gradient_sum(phi: &[f64], a: &AtomSplines, p: usize, k: [usize; 3]) -> [f64; 3] {
     let [w0, w1, w2] = &a.w;
