@@ -12,21 +12,24 @@
 #     rules in both codes), LAMMPS 1e-10 also with other Coulomb tables, and a converged
 #     reference computed independently (benches/lammps/ionic_exact.py, needs numpy).
 #  3. speed: NVE steps/s from 600 K on 'min', one thread, runs alternating (the machine is
-#     noisy): LAMMPS (ewald 1e-5, r_c 10), mdsim with the same parameters, and mdsim choosing
-#     alpha and r_c itself.
+#     noisy): LAMMPS ewald 1e-5 and pppm 1e-5 (r_c 10), mdsim with LAMMPS' Ewald parameters,
+#     and mdsim's default (method Auto: smooth PME or Ewald, chosen with its parameters).
+#     --repeat A,B,C builds the model cell from A x B x C unit cells instead of 3 x 5 x 6
+#     (e.g. 4,7,8: 7,392 ions), with the Si substitution count scaled (1 Si per unit cell).
 # Builds nothing: needs target/release/mdsim (cargo build --release).
 # Usage: benches/compare_lammps_ionic.sh [--runs 3] [--steps 300] [--xyz FILE]
-#                                        [--speed-only | --agreement-only]
+#                                        [--repeat 3,5,6] [--speed-only | --agreement-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-runs=3 steps=300 xyz= speed=1 agree=1
+runs=3 steps=300 xyz= speed=1 agree=1 repeat=3,5,6
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --xyz) xyz=$(realpath "$2"); shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     --speed-only) agree=0; shift ;;
     --agreement-only) speed=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -79,10 +82,13 @@ if [[ -z $xyz ]]; then
   echo
   echo "== minimising inputs/lpso-0.75.ron (FIRE, mdsim, 1 thread) =="
   # the same input without its MD stages, the potential path made absolute
-  python3 - "$potential" "$tmp/minimize.ron" <<'PY'
+  python3 - "$potential" "$tmp/minimize.ron" "$repeat" <<'PY'
 import re, sys
 text = open("inputs/lpso-0.75.ron").read()
 text = re.sub(r'File\("[^"]*li-p-si-o-buckingham.ron"\)', f'File("{sys.argv[1]}")', text)
+a, b, c = (int(v) for v in sys.argv[3].split(","))
+text = text.replace("repeat: (3, 5, 6)", f"repeat: ({a}, {b}, {c})")
+text = text.replace("count: 90)", f"count: {a * b * c})")
 text, n = re.subn(r"stages: \[.*?\n    \],", "stages: [],", text, flags=re.S)
 if n != 1:
     sys.exit("cannot find the stages of inputs/lpso-0.75.ron")
@@ -102,7 +108,7 @@ python3 benches/xyz_to_lammps.py "$tmp/min.xyz" "$tmp/min.data" --min-distances
 if (( agree )); then
   echo
   echo "== configuration 'hot': 'min' after 500 NVE steps from 600 K (mdsim, r_c 10 A) =="
-  mdsim_input "$tmp/hot.ron" "$tmp/min.xyz" "(accuracy: 1e-5, real_cutoff: 10.0)" 500 600.0 \
+  mdsim_input "$tmp/hot.ron" "$tmp/min.xyz" "(accuracy: 1e-5, real_cutoff: 10.0, method: Ewald)" 500 600.0 \
     "trajectory_every: 500"
   "$mdsim" run "$tmp/hot.ron" -o "$tmp/hot" --threads 1 >"$tmp/hot.out" 2>&1 \
     || { tail "$tmp/hot.out"; exit 1; }
@@ -125,7 +131,8 @@ if (( agree )); then
     mkdir -p "$d"
     sets=()
     for acc in 1e-5 1e-10; do
-      mdsim_input "$d/energy-$acc.ron" "$tmp/$conf.xyz" "(accuracy: $acc, real_cutoff: 10.0)"
+      mdsim_input "$d/energy-$acc.ron" "$tmp/$conf.xyz" \
+        "(accuracy: $acc, real_cutoff: 10.0, method: Ewald)"
       "$mdsim" energy "$d/energy-$acc.ron" -o "$d/mdsim-$acc" >"$d/mdsim-$acc.out" 2>&1 \
         || { cat "$d/mdsim-$acc.out"; exit 1; }
       lmp_run "$tmp/$conf.data" "$d/lammps-$acc.log" -var acc "$acc" -var steps 0 \
@@ -162,41 +169,47 @@ json() {  # json FILE EXPR [ARG]: a Python expression of r = results.json (ARG =
 }
 ratio() { python3 -c "print('%.3f' % ($1 / $2))"; }
 
-mdsim_input "$tmp/speed-rc10.ron" "$tmp/min.xyz" "(accuracy: 1e-5, real_cutoff: 10.0)" "$steps" 600.0
+mdsim_input "$tmp/speed-rc10.ron" "$tmp/min.xyz" "(accuracy: 1e-5, real_cutoff: 10.0, method: Ewald)" "$steps" 600.0
 mdsim_input "$tmp/speed-auto.ron" "$tmp/min.xyz" "(accuracy: 1e-5)" "$steps" 600.0
 echo
-echo "== speed: N = $n_atoms ('min'), 1 thread, $steps NVE steps from 600 K, Ewald 1e-5 =="
-echo "   md-rc10: mdsim with LAMMPS' parameters (r_c 10 A); md-auto: mdsim chooses alpha and r_c"
-printf "%-4s %12s %13s %13s %9s %9s   %s\n" run "LAMMPS st/s" "md-rc10 st/s" "md-auto st/s" \
-  "rc10/LMP" "auto/LMP" "LAMMPS % Pair/Kspace/Neigh"
+echo "== speed: N = $n_atoms ('min'), 1 thread, $steps NVE steps from 600 K, accuracy 1e-5 =="
+echo "   LMP-ew / LMP-pppm: LAMMPS ewald / pppm (r_c 10 A); md-rc10: mdsim Ewald with LAMMPS'"
+echo "   parameters; md-auto: mdsim's default (method Auto)"
+printf "%-4s %10s %10s %10s %10s %10s %10s   %s\n" run "LMP-ew" "LMP-pppm" "md-rc10" "md-auto" \
+  "rc10/ew" "auto/pppm" "LAMMPS-pppm % Pair/Kspace/Neigh"
 for i in $(seq 1 "$runs"); do
   lmp_run "$tmp/min.data" "$tmp/speed-lammps-$i.log" -var steps "$steps" \
     -var forces "$tmp/speed-lammps-$i.dump"
+  lmp_run "$tmp/min.data" "$tmp/speed-pppm-$i.log" -var steps "$steps" -var kspace pppm \
+    -var forces "$tmp/speed-pppm-$i.dump"
   l=$(lmp_steps_per_s "$tmp/speed-lammps-$i.log")
+  lp=$(lmp_steps_per_s "$tmp/speed-pppm-$i.log")
   for v in rc10 auto; do
     "$mdsim" run "$tmp/speed-$v.ron" -o "$tmp/speed-$v-$i" --threads 1 >"$tmp/speed-$v-$i.out" 2>&1 \
       || { tail "$tmp/speed-$v-$i.out"; exit 1; }
   done
   m10=$(json "$tmp/speed-rc10-$i/results.json" '"%.2f" % r["steps_per_second"]')
   ma=$(json "$tmp/speed-auto-$i/results.json" '"%.2f" % r["steps_per_second"]')
-  printf "%-4s %12s %13s %13s %9s %9s   %s\n" "$i" "$l" "$m10" "$ma" "$(ratio "$m10" "$l")" \
-    "$(ratio "$ma" "$l")" "$(lmp_breakdown "$tmp/speed-lammps-$i.log")"
+  printf "%-4s %10s %10s %10s %10s %10s %10s   %s\n" "$i" "$l" "$lp" "$m10" "$ma" \
+    "$(ratio "$m10" "$l")" "$(ratio "$ma" "$lp")" "$(lmp_breakdown "$tmp/speed-pppm-$i.log")"
 done
 echo
-echo "Ewald parameters of the speed runs (results.json / LAMMPS log):"
+echo "Coulomb parameters of the speed runs (results.json / LAMMPS log):"
 for v in rc10 auto; do
-  json "$tmp/speed-$v-1/results.json" \
-    '"  mdsim %-5s alpha %.6f 1/A, r_c %.4f A, kmax %s, %d k-vectors, estimated accuracy %.3g" % (sys.argv[3], r["ewald"]["alpha_per_A"], r["ewald"]["real_cutoff_A"], r["ewald"]["kmax"], r["ewald"]["n_kvectors"], r["ewald"]["accuracy_estimated"])' "$v"
+  json "$tmp/speed-$v-1/results.json" '"  mdsim %-5s %s" % (sys.argv[3], r["coulomb"])' "$v"
 done
-awk '/G vector/ {g = $NF} /kxmax kymax kzmax/ {k = $(NF-2) ", " $(NF-1) ", " $NF}
-     /KSpace vectors: actual/ {nk = $(NF-2)}
-     /estimated relative force accuracy/ {a = $NF}
-     END {printf "  LAMMPS      alpha %s 1/A, r_c 10 A, kmax [%s], %s k-vectors, estimated accuracy %s\n", g, k, nk, a}' \
-  "$tmp/speed-lammps-1.log"
+for k in lammps pppm; do
+  awk -v k=$k '/G vector/ {g = $NF} /grid = / {m = $3 " " $4 " " $5} /stencil order/ {o = $NF}
+       /estimated relative force accuracy/ {a = $NF}
+       END {printf "  LAMMPS %-6s alpha %s 1/A, r_c 10 A, grid %s, order %s, estimated accuracy %s\n", k, g, m, o, a}' \
+    "$tmp/speed-$k-1.log"
+done
 echo "Energy conservation over the $steps steps (total energy, first and last thermo line, eV):"
-awk '/^ *Step +Temp/ {on = 1; next} on && /^Loop time/ {on = 0} on && NF == 5 {if (!f) f = $4; l = $4}
-     END {printf "  LAMMPS      %s -> %s\n", f, l}' "$tmp/speed-lammps-1.log"
+for k in lammps pppm; do
+  awk -v k=$k '/^ *Step +Temp/ {on = 1; next} on && /^Loop time/ {on = 0} on && NF == 5 {if (!f) f = $4; l = $4}
+       END {printf "  LAMMPS %-6s %s -> %s\n", k, f, l}' "$tmp/speed-$k-1.log"
+done
 for v in rc10 auto; do
-  awk -F, -v v=$v 'NR == 2 {f = $6} NR > 1 {l = $6} END {printf "  mdsim %-5s %s -> %s\n", v, f, l}' \
+  awk -F, -v v=$v 'NR == 2 {f = $6} NR > 1 {l = $6} END {printf "  mdsim %-5s  %s -> %s\n", v, f, l}' \
     "$tmp/speed-$v-1/thermo.csv"
 done

@@ -39,8 +39,9 @@ def read_mdsim(out_path, forces_path):
     e["coul"] = e["real"] + e["recip"] + e["self"]
     m = re.search(rf"^\s*pressure\s+({FLOAT}) bar", text, re.M)
     e["press"] = float(m.group(1)) if m else math.nan
-    m = re.search(r"Ewald: α = (\S+) 1/Å, real cutoff (\S+) Å, kmax \[([^\]]*)\], "
-                  r"requested accuracy (\S+), estimated (\S+)", text)
+    m = re.search(r"Coulomb: Ewald, α = (\S+) 1/Å, real cutoff (\S+) Å, kmax \[([^\]]*)\], "
+                  r"\d+ k-vectors, requested relative force accuracy (\S+) \(estimated ([^)]+)\)",
+                  text)
     ewald = (f"alpha {float(m.group(1)):.6f} 1/A, r_c {float(m.group(2)):.4f} A, "
              f"kmax ({m.group(3)}), estimated accuracy {float(m.group(5)):.3g}") if m else "?"
     forces = []

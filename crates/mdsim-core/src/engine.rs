@@ -1,7 +1,6 @@
 //! The engine: a system, its force field and neighbour list, and the integrators that move it.
 
-use crate::coulomb::RealSpaceCoulomb;
-use crate::ewald::{Ewald, EwaldParams};
+use crate::coulomb::{Coulomb, CoulombParams};
 use crate::forces::{pair_forces, ForceWorkspace};
 use crate::neighbor::NeighborList;
 use crate::pair::{GeneralKernel, LjKernel, PairPotential};
@@ -10,13 +9,13 @@ use crate::system::System;
 use crate::thermostat::NoseHooverChain;
 use crate::units::EV_TO_AMU_A2_PS2;
 
-/// Everything that produces forces: short-range pair terms and, for charged species, Ewald
-/// Coulomb (real space in the pair pass, reciprocal space separately).
+/// Everything that produces forces: short-range pair terms and, for charged species,
+/// Coulomb (real space in the pair pass, the long-range solver separately).
 #[derive(Clone, Debug)]
 pub struct ForceField {
     pub pair: PairPotential,
-    /// Ewald parameters, when any species is charged.
-    pub ewald: Option<EwaldParams>,
+    /// Coulomb method and parameters, when any species is charged.
+    pub coulomb: Option<CoulombParams>,
     short_range: ShortRange,
 }
 
@@ -28,30 +27,29 @@ enum ShortRange {
 }
 
 impl ForceField {
-    /// `species_charges` (e) are used only with `ewald`.
-    pub fn new(pair: PairPotential, ewald: Option<EwaldParams>, species_charges: &[f64]) -> Self {
-        let short_range = match (ewald, LjKernel::from_potential(&pair)) {
+    /// `species_charges` (e) are used only with `coulomb`.
+    pub fn new(
+        pair: PairPotential,
+        coulomb: Option<CoulombParams>,
+        species_charges: &[f64],
+    ) -> Self {
+        let short_range = match (coulomb, LjKernel::from_potential(&pair)) {
             (None, Some(lj)) => ShortRange::LennardJones(lj),
             _ => {
-                let real = ewald.map(|p| {
-                    (
-                        RealSpaceCoulomb::new(p.alpha, p.real_cutoff),
-                        species_charges,
-                    )
-                });
+                let real = coulomb.map(|p| (p.real_space(), species_charges));
                 ShortRange::General(GeneralKernel::new(&pair, real))
             }
         };
         Self {
             pair,
-            ewald,
+            coulomb,
             short_range,
         }
     }
 
     /// The longest interaction range (short-range terms and real-space Coulomb), Å.
     pub fn cutoff(&self) -> f64 {
-        let real = self.ewald.map_or(0.0, |p| p.real_cutoff);
+        let real = self.coulomb.map_or(0.0, |p| p.real_cutoff());
         self.pair.max_cutoff().max(real)
     }
 }
@@ -73,7 +71,7 @@ impl Energies {
         self.short_range + self.coulomb()
     }
 
-    /// Ewald Coulomb energy, eV.
+    /// Coulomb energy, eV.
     pub fn coulomb(&self) -> f64 {
         self.coulomb_real + self.coulomb_reciprocal + self.coulomb_self
     }
@@ -84,8 +82,8 @@ pub struct Engine {
     pub force_field: ForceField,
     nlist: NeighborList,
     workspace: ForceWorkspace,
-    /// Reciprocal-space Ewald and the charge of every atom, for charged systems.
-    ewald: Option<(Ewald, Vec<f64>)>,
+    /// The long-range Coulomb solver and the charge of every atom, for charged systems.
+    coulomb: Option<(Coulomb, Vec<f64>)>,
     energies: Energies,
     /// Whether `energies` belong to the current configuration.
     energies_current: bool,
@@ -95,20 +93,20 @@ impl Engine {
     /// Sets up the engine and computes the initial forces.
     pub fn new(system: System, force_field: ForceField, skin: f64) -> Self {
         let nlist = NeighborList::new(force_field.cutoff(), skin);
-        let ewald = force_field.ewald.map(|p| {
+        let coulomb = force_field.coulomb.map(|p| {
             let charges: Vec<f64> = system
                 .types
                 .iter()
                 .map(|&t| system.species[t].charge)
                 .collect();
-            (Ewald::new(p, &system.cell), charges)
+            (Coulomb::new(&p, &system.cell), charges)
         });
         let mut engine = Self {
             system,
             force_field,
             nlist,
             workspace: ForceWorkspace::default(),
-            ewald,
+            coulomb,
             energies: Energies::default(),
             energies_current: false,
         };
@@ -133,7 +131,7 @@ impl Engine {
 
     /// Number of reciprocal vectors of the Ewald sum (0 without Coulomb).
     pub fn n_kvectors(&self) -> usize {
-        self.ewald.as_ref().map_or(0, |(e, _)| e.n_kvectors())
+        self.coulomb.as_ref().map_or(0, |(c, _)| c.n_kvectors())
     }
 
     pub fn neighbor_list(&self) -> &NeighborList {
@@ -162,10 +160,10 @@ impl Engine {
             virial: pair.virial,
             ..Energies::default()
         };
-        if let Some((ewald, charges)) = &mut self.ewald {
-            let recip = ewald.reciprocal(&s.cell, x, charges, f, with_energy);
+        if let Some((coulomb, charges)) = &mut self.coulomb {
+            let recip = coulomb.reciprocal(&s.cell, x, charges, f, with_energy);
             e.coulomb_reciprocal = recip.energy;
-            e.coulomb_self = ewald.self_energy(charges);
+            e.coulomb_self = coulomb.self_energy(charges);
             for (v, w) in e.virial.iter_mut().zip(recip.virial) {
                 *v += w;
             }

@@ -11,6 +11,7 @@ pub mod minimize;
 pub mod neighbor;
 pub mod oracle;
 pub mod pair;
+pub mod pme;
 pub mod safety;
 pub mod system;
 pub mod thermostat;

@@ -285,7 +285,7 @@ fn ionic_engine(cell: Cell) -> Engine {
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let params = EwaldParams::for_cutoff(1e-12, 8.0, &cell, &charges).unwrap();
     let q: Vec<f64> = species.iter().map(|s| s.charge).collect();
-    Engine::new(system, ForceField::new(pot, Some(params), &q), 1.0)
+    Engine::new(system, ForceField::new(pot, Some(params.into()), &q), 1.0)
 }
 
 fn ionic_cell() -> Cell {

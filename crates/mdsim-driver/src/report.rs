@@ -1,7 +1,18 @@
 //! `results.json`: the machine-readable summary of a run (DESIGN.md §7), and the summary
 //! printed at the end. The driver fills the provenance; each observer fills its section.
 
+use mdsim_core::coulomb::CoulombSummary;
 use mdsim_transport::Estimate;
+
+/// The Coulomb method and parameters of an engine, when it has charges.
+pub fn coulomb_summary(engine: &mdsim_core::Engine) -> Option<CoulombSummary> {
+    let s = &engine.system;
+    engine
+        .force_field
+        .coulomb
+        .as_ref()
+        .map(|c| c.summary(s.n_atoms(), &s.cell))
+}
 use serde::Serialize;
 
 /// Everything results.json holds. Field names carry their units.
@@ -31,8 +42,9 @@ pub struct Report {
     pub tail_correction: Option<TailOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimization: Option<MinimizationOut>,
+    /// The Coulomb method and its parameters, when any species is charged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ewald: Option<EwaldOut>,
+    pub coulomb: Option<CoulombSummary>,
     pub neighbor_list_builds: u64,
     pub steps_per_second: f64,
     pub wall_time_s: f64,
@@ -44,33 +56,6 @@ pub struct Report {
     /// Lines of the printed summary, in the order the observers gave them.
     #[serde(skip)]
     pub summary: Vec<String>,
-}
-
-#[allow(non_snake_case)]
-#[derive(Serialize)]
-pub struct EwaldOut {
-    pub alpha_per_A: f64,
-    pub real_cutoff_A: f64,
-    pub kmax: [i32; 3],
-    pub k_cutoff_per_A: f64,
-    pub n_kvectors: usize,
-    pub accuracy_requested: f64,
-    pub accuracy_estimated: f64,
-}
-
-impl EwaldOut {
-    /// The Ewald parameters the engine uses, when it has Coulomb interactions.
-    pub fn of(engine: &mdsim_core::Engine) -> Option<Self> {
-        engine.force_field.ewald.map(|p| Self {
-            alpha_per_A: p.alpha,
-            real_cutoff_A: p.real_cutoff,
-            kmax: p.kmax,
-            k_cutoff_per_A: p.k_cutoff,
-            n_kvectors: engine.n_kvectors(),
-            accuracy_requested: p.accuracy,
-            accuracy_estimated: p.estimated_accuracy,
-        })
-    }
 }
 
 #[allow(non_snake_case)]

@@ -9,7 +9,7 @@ use crate::observer::{Observer, StageInfo, State};
 use crate::observers::{self, trajectory::xyz_frame};
 use crate::output::{prepare_output_dir, utc_now, write_atomic};
 use crate::provenance::{file_sha256, sha256_hex};
-use crate::report::{EwaldOut, Report, TailOut};
+use crate::report::{coulomb_summary, Report, TailOut};
 use anyhow::{bail, Context, Result};
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{velocities, Engine, NoseHooverChain};
@@ -268,16 +268,8 @@ fn print_header(setup: &Setup, engine: &Engine, dir: &Path, threads: usize) {
             tail.energy_eV_per_atom, tail.pressure_bar
         );
     }
-    if let Some(p) = &engine.force_field.ewald {
-        eprintln!(
-            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, {} k-vectors, requested relative force accuracy {:.1e} (estimated {:.2e})",
-            p.alpha,
-            p.real_cutoff,
-            p.kmax,
-            engine.n_kvectors(),
-            p.accuracy,
-            p.estimated_accuracy
-        );
+    if let Some(c) = coulomb_summary(engine) {
+        eprintln!("  {c}");
     }
     eprintln!("  output: {}", dir.display());
 }
@@ -310,7 +302,7 @@ fn fill_provenance(r: &mut Report, setup: &Setup, engine: &Engine, threads: usiz
     r.n_atoms = engine.system.n_atoms();
     r.timestep_ps = setup.timestep_ps;
     r.tail_correction = tail_correction(engine);
-    r.ewald = EwaldOut::of(engine);
+    r.coulomb = coulomb_summary(engine);
     r.warnings = setup.warnings.clone();
     Ok(())
 }

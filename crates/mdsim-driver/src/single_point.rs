@@ -2,8 +2,9 @@
 
 use crate::output::{prepare_output_dir, write_atomic, TextWriter};
 use crate::provenance::sha256_hex;
-use crate::report::EwaldOut;
+use crate::report::coulomb_summary;
 use anyhow::Result;
+use mdsim_core::coulomb::CoulombSummary;
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::Engine;
 use mdsim_io::input::EnsembleInput;
@@ -37,11 +38,8 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
     let line =
         |name: &str, x: f64| println!("  {name:<20} {x:>22.12} eV   {:>18.12} eV/atom", x / n);
     line("short-range pairs", e.short_range);
-    if let Some(p) = &engine.force_field.ewald {
-        println!(
-            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, requested accuracy {:.1e}, estimated {:.2e}",
-            p.alpha, p.real_cutoff, p.kmax, p.accuracy, p.estimated_accuracy
-        );
+    if let Some(p) = &engine.force_field.coulomb {
+        println!("  {}", p.summary(s.n_atoms(), &s.cell));
         line("Coulomb real space", e.coulomb_real);
         line("Coulomb reciprocal", e.coulomb_reciprocal);
         line("Coulomb self", e.coulomb_self);
@@ -90,7 +88,7 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
         pressure_bar: (p[0] + p[1] + p[2]) / 3.0,
         pressure_tensor_bar: p,
         virial_eV: e.virial,
-        ewald: EwaldOut::of(&engine),
+        coulomb: coulomb_summary(&engine),
         forces_file: "forces.csv",
         warnings: setup.warnings.clone(),
     };
@@ -126,7 +124,7 @@ struct EnergyJson {
     /// Configurational virial Σ r_a f_b, eV (xx, yy, zz, xy, xz, yz).
     virial_eV: [f64; 6],
     #[serde(skip_serializing_if = "Option::is_none")]
-    ewald: Option<EwaldOut>,
+    coulomb: Option<CoulombSummary>,
     forces_file: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
@@ -170,11 +168,8 @@ pub fn check(setup: &Setup) {
         setup.force_field.cutoff(),
         input.neighbor.skin
     );
-    if let Some(p) = &setup.force_field.ewald {
-        println!(
-            "  Ewald: α = {:.6} 1/Å, real cutoff {:.4} Å, kmax {:?}, requested accuracy {:.1e} (estimated {:.2e})",
-            p.alpha, p.real_cutoff, p.kmax, p.accuracy, p.estimated_accuracy
-        );
+    if let Some(p) = &setup.force_field.coulomb {
+        println!("  {}", p.summary(s.n_atoms(), &s.cell));
     }
     if let Some(m) = &input.minimize {
         println!(

@@ -16,7 +16,7 @@ pub struct Input {
     pub potential: PotentialSource,
     #[serde(default)]
     pub neighbor: NeighborInput,
-    /// Ewald Coulomb settings, used when any species is charged.
+    /// Coulomb settings (method, accuracy), used when any species is charged.
     #[serde(default)]
     pub coulomb: CoulombInput,
     /// Maxwell–Boltzmann velocities at this temperature (K); `None` keeps the velocities of
@@ -164,11 +164,38 @@ pub struct CoulombInput {
     /// apart.
     #[serde(default = "default_accuracy")]
     pub accuracy: f64,
-    /// Real-space cutoff, Å. `None` (default): chosen together with α and the k-vectors for
-    /// the least work at the requested accuracy (never below the short-range cutoff).
-    /// Given: α and the k-vectors follow as in LAMMPS for this cutoff.
+    /// Real-space cutoff, Å. `None` (default): chosen together with α and the k-vectors or
+    /// mesh for the least work at the requested accuracy (never below the short-range
+    /// cutoff). Given: for Ewald, α and the k-vectors follow as in LAMMPS for this cutoff;
+    /// for PME the mesh and spline order are chosen for it; for DSF it is the cutoff
+    /// (default: the short-range cutoff).
     #[serde(default)]
     pub real_cutoff: Option<f64>,
+    /// Summation method (default `Auto`: the cheaper of Ewald and PME at the accuracy).
+    #[serde(default)]
+    pub method: CoulombMethodInput,
+}
+
+/// `coulomb.method`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub enum CoulombMethodInput {
+    /// The cheaper of `Ewald` and `Pme` by mdsim's cost model.
+    #[default]
+    Auto,
+    /// Plain Ewald summation.
+    Ewald,
+    /// Smooth particle-mesh Ewald.
+    Pme,
+    /// Damped shifted force (no long-range part), damping `alpha` in 1/Å (default 0.2); its
+    /// force error against Ewald is measured at the start and reported.
+    Dsf {
+        #[serde(default = "default_dsf_alpha")]
+        alpha: f64,
+    },
+}
+
+fn default_dsf_alpha() -> f64 {
+    0.2
 }
 
 impl Default for CoulombInput {
@@ -176,6 +203,7 @@ impl Default for CoulombInput {
         Self {
             accuracy: default_accuracy(),
             real_cutoff: None,
+            method: CoulombMethodInput::Auto,
         }
     }
 }

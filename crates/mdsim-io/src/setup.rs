@@ -3,7 +3,8 @@
 
 use crate::input::*;
 use crate::{crystal, lattice, xyz};
-use mdsim_core::ewald::{EwaldError, EwaldParams};
+use mdsim_core::coulomb;
+use mdsim_core::ewald::EwaldError;
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::safety::{HardMinimum, Violation};
@@ -327,17 +328,28 @@ pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
             ));
         }
     }
-    let ewald = if charges.iter().any(|&q| q != 0.0) {
+    let coulomb = if charges.iter().any(|&q| q != 0.0) {
         // With no short-range terms the real cutoff may start from a quarter of the cell.
         let widths = system.cell.perpendicular_widths();
         let min_cutoff = match pair.max_cutoff() {
             r if r > 0.0 => r,
             _ => 0.25 * widths[0].min(widths[1]).min(widths[2]),
         };
-        let params = match c.real_cutoff {
-            Some(rc) => EwaldParams::for_cutoff(c.accuracy, rc, &system.cell, &charges),
-            None => EwaldParams::optimized(c.accuracy, min_cutoff, &system.cell, &charges),
+        let method = match c.method {
+            CoulombMethodInput::Auto => coulomb::Method::Auto,
+            CoulombMethodInput::Ewald => coulomb::Method::Ewald,
+            CoulombMethodInput::Pme => coulomb::Method::Pme,
+            CoulombMethodInput::Dsf { alpha } => coulomb::Method::Dsf { alpha },
         };
+        let params = coulomb::choose(
+            method,
+            c.accuracy,
+            c.real_cutoff,
+            min_cutoff,
+            &system.cell,
+            &system.positions,
+            &charges,
+        );
         Some(params.map_err(|e| {
             let field = match e {
                 EwaldError::NonNeutral { .. } => "structure",
@@ -349,7 +361,7 @@ pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
         None
     };
     let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
-    let force_field = ForceField::new(pair, ewald, &species_charges);
+    let force_field = ForceField::new(pair, coulomb, &species_charges);
     let cutoff = force_field.cutoff();
     let min_width = system
         .cell
@@ -395,6 +407,17 @@ pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
         StructureInput::Xyz { file } => Some(dir.join(file)),
         StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
     };
+    if let Some(coulomb::CoulombParams::Dsf(d)) = &force_field.coulomb {
+        if let Some(err) = d.error_relative.filter(|&e| e > input.coulomb.accuracy) {
+            warnings.push(format!(
+                "{}: coulomb.method: the damped shifted-force Coulomb's measured RMS force \
+                 error against Ewald on the starting structure is {err:.2e} (relative \
+                 accuracy), above coulomb.accuracy = {:.1e}",
+                path.display(),
+                input.coulomb.accuracy
+            ));
+        }
+    }
     Ok(Setup {
         path: path.to_path_buf(),
         text,
