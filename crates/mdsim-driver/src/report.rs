@@ -2,7 +2,7 @@
 //! printed at the end. The driver fills the provenance; each observer fills its section.
 
 use mdsim_transport::Estimate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything results.json holds. Field names carry their units.
 #[allow(non_snake_case)]
@@ -59,7 +59,7 @@ pub struct EwaldOut {
 }
 
 #[allow(non_snake_case)]
-#[derive(Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MinimizationOut {
     pub converged: bool,
     pub steps: usize,

@@ -356,6 +356,89 @@ impl H5mdWriter {
         Ok(stored)
     }
 
+    /// Opens a file written by [`H5mdWriter::create`] to append more frames (a run continued
+    /// from a checkpoint). Nothing is changed until [`H5mdWriter::truncate`] or a new frame.
+    pub fn open(path: &Path) -> Result<Self, H5mdError> {
+        Self::try_open(path).map_err(|source| H5mdError::Hdf5 {
+            path: path.to_path_buf(),
+            action: "opening the file to continue it".into(),
+            source,
+        })
+    }
+
+    fn try_open(path: &Path) -> hdf5::Result<Self> {
+        let file = File::open_rw(path)?;
+        let all = file.group("particles/all")?;
+        let n_atoms = all.dataset("species")?.size();
+        let velocity = all
+            .link_exists("velocity/value")
+            .then(|| all.dataset("velocity/value"))
+            .transpose()?;
+        let mut w = Self {
+            path: path.to_path_buf(),
+            n_atoms,
+            frames: 0,
+            last: None,
+            step: all.dataset("position/step")?,
+            time: all.dataset("position/time")?,
+            edges: all.dataset("box/edges/value")?,
+            position: all.dataset("position/value")?,
+            velocity,
+            file,
+        };
+        w.frames = w.step.size();
+        w.last = w.frame_time(w.frames)?;
+        Ok(w)
+    }
+
+    /// Step and time of the frame before frame `k`, if any.
+    fn frame_time(&self, k: usize) -> hdf5::Result<Option<(u64, f64)>> {
+        if k == 0 {
+            return Ok(None);
+        }
+        let step = self.step.read_slice_1d::<i64, _>(k - 1..k)?[0];
+        let time = self.time.read_slice_1d::<f64, _>(k - 1..k)?[0];
+        Ok(Some((step as u64, time)))
+    }
+
+    /// Cuts the file back to its first `frames` frames, dropping any written after them.
+    pub fn truncate(&mut self, frames: usize) -> Result<(), H5mdError> {
+        if frames > self.frames {
+            return Err(H5mdError::Invalid {
+                path: self.path.clone(),
+                reason: format!(
+                    "has {} frames, fewer than the {frames} to keep",
+                    self.frames
+                ),
+            });
+        }
+        let result = (|| {
+            for ds in [&self.step, &self.time] {
+                ds.resize(frames)?;
+            }
+            for ds in [
+                Some(&self.edges),
+                Some(&self.position),
+                self.velocity.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut shape = ds.shape();
+                shape[0] = frames;
+                ds.resize(shape)?;
+            }
+            self.frame_time(frames)
+        })();
+        self.last = result.map_err(|source| H5mdError::Hdf5 {
+            path: self.path.clone(),
+            action: format!("cutting back to {frames} frames"),
+            source,
+        })?;
+        self.frames = frames;
+        Ok(())
+    }
+
     /// Whether frames carry velocities.
     pub fn has_velocities(&self) -> bool {
         self.velocity.is_some()

@@ -10,4 +10,4 @@ pub mod setup;
 pub mod xyz;
 
 pub use input::Input;
-pub use setup::{load, InputError, Setup};
+pub use setup::{load, load_run_folder, InputError, Setup};
