@@ -3,6 +3,7 @@
 //! broken state). Checkpoints keep the observers' states in this order.
 
 pub mod averages;
+pub mod final_structure;
 pub mod health;
 pub mod msd;
 pub mod progress;
@@ -56,6 +57,10 @@ pub fn standard(setup: &Setup, system: &System, dir: &RunDir) -> Result<Vec<Box<
         )?));
     }
     list.extend(transport(setup, dir)?);
+    list.push(Box::new(final_structure::FinalStructure::new(
+        dir.join("final.xyz"),
+        setup.total_steps(),
+    )));
     list.push(Box::new(progress::Progress::new(setup.stage_steps.clone())));
     Ok(list)
 }
