@@ -353,7 +353,7 @@ fn sigterm_writes_a_checkpoint_stops_and_resumes_exactly() {
 fn sigkill_during_checkpoint_writes_loses_only_the_steps_since_the_last() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let text = long_argon(1).replace("duration_ps: 200.0", "duration_ps: 8.0");
+    let text = long_argon(1).replace("duration_ps: 200.0", "duration_ps: 2.0");
     let input = write(d, "in.ron", &text);
     let input = input.to_str().unwrap();
     let mut resumed_from = Vec::new();
