@@ -250,6 +250,18 @@ fn ionic_cell_with_ewald_continues_bit_for_bit() {
     assert!(n >= 10, "{n} files compared");
 }
 
+/// The H5MD trajectory too is cut back and continued to the same bytes (HDF5 stores no
+/// times in mdsim's files).
+#[cfg(feature = "hdf5")]
+#[test]
+fn h5md_trajectory_continues_bit_for_bit() {
+    let text = argon_nvt().replace(
+        "trajectory_velocities: true",
+        "trajectory_velocities: true, trajectory_format: H5md",
+    );
+    straight_vs_stopped(&text, &[(137, "1"), (290, "2")], "1");
+}
+
 /// Waits for the child to finish, at most `limit`.
 fn wait(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
