@@ -341,15 +341,9 @@ fn reopened_file_cut_back_and_continued_matches_one_written_straight() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("does not follow"), "{err}");
-    for k in 1..3 {
-        w.write_frame(
-            STEPS[k],
-            time(k),
-            cell(k),
-            &positions(k),
-            Some(&velocities(k)),
-        )
-        .unwrap();
+    for (k, &step) in STEPS.iter().enumerate().skip(1) {
+        w.write_frame(step, time(k), cell(k), &positions(k), Some(&velocities(k)))
+            .unwrap();
     }
     w.flush().unwrap();
     drop(w);
