@@ -107,8 +107,9 @@ pub trait Observer {
     /// for a checkpoint taken after it has seen the state of a step; `None` (the default)
     /// when it keeps nothing from one step to the next. Keep that state in one serialisable
     /// struct, saved here with [`Saved::new`] and read back in [`Observer::restore`] with
-    /// [`Saved::get`], so that saving and loading cannot drift apart (STYLE.md §2). Flush
+    /// [`Saved::unpack`], so that saving and loading cannot drift apart (STYLE.md §2). Flush
     /// appended files here ([`crate::output::TextWriter::checkpoint`] gives their length).
+    /// `observers/averages.rs` and `observers/thermo.rs` are short examples.
     fn save(&mut self) -> Result<Option<Saved>> {
         Ok(None)
     }
