@@ -1,7 +1,8 @@
 //! The `mdsim` command line.
 
 use clap::{Parser, Subcommand};
-use mdsim_driver::{run, single_point, RunOptions};
+use mdsim_driver::interrupt::{self, Interrupted};
+use mdsim_driver::{resume, run, single_point, RunOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a simulation.
+    /// Run a simulation. Ctrl-C or SIGTERM writes a checkpoint and stops (a second one
+    /// stops at once); `mdsim resume` continues.
     Run {
         input: PathBuf,
         /// Output folder (must be new or empty); default runs/<input name>[-N].
@@ -27,6 +29,25 @@ enum Command {
         /// Worker threads; results are bitwise identical for any count.
         #[arg(long, default_value_t = 1)]
         threads: usize,
+        /// Continue the interrupted run of INPUT in this folder from its last checkpoint,
+        /// bit for bit, instead of starting a new one.
+        #[arg(long, value_name = "DIR", conflicts_with = "output")]
+        restart: Option<PathBuf>,
+        /// Write a checkpoint and stop after this step (counted from the start of the run),
+        /// e.g. to fit a job's time limit; `mdsim resume` continues.
+        #[arg(long, value_name = "STEP")]
+        stop_after: Option<u64>,
+    },
+    /// Continue an interrupted run in its folder from its last checkpoint, bit for bit
+    /// (the input is read from DIR/input.ron).
+    Resume {
+        dir: PathBuf,
+        /// Worker threads (may differ from the run's start: results do not depend on it).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Write a checkpoint and stop after this step (counted from the start of the run).
+        #[arg(long, value_name = "STEP")]
+        stop_after: Option<u64>,
     },
     /// Energy by component, pressure and forces of the input structure.
     Energy {
@@ -42,16 +63,37 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast_ref::<Interrupted>() {
+            Some(i) => {
+                eprintln!("{i}");
+                ExitCode::from(i.exit_code())
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let threads = match cli.command {
-        Command::Run { threads, .. } => threads,
+        Command::Run {
+            threads,
+            stop_after,
+            ..
+        }
+        | Command::Resume {
+            threads,
+            stop_after,
+            ..
+        } => {
+            interrupt::install_signal_handlers()?;
+            if let Some(step) = stop_after {
+                interrupt::stop_after(step);
+            }
+            threads
+        }
         _ => 1,
     };
     if threads == 0 {
@@ -67,9 +109,25 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             input,
             output,
             threads,
+            restart: None,
+            ..
         } => {
             let setup = load(&input, mdsim_io::Purpose::Run)?;
             run(setup, &RunOptions { output, threads }).map(|_| ())
+        }
+        Command::Run {
+            input,
+            threads,
+            restart: Some(dir),
+            ..
+        } => {
+            let setup = load(&input, mdsim_io::Purpose::Run)?;
+            resume(setup, &dir, threads).map(|_| ())
+        }
+        Command::Resume { dir, threads, .. } => {
+            let setup = mdsim_io::load_run_folder(&dir)?;
+            print_warnings(&setup);
+            resume(setup, &dir, threads).map(|_| ())
         }
         Command::Energy { input, output } => {
             let setup = load(&input, mdsim_io::Purpose::SinglePoint)?;
@@ -87,8 +145,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
 /// Loads an input for `purpose` and prints its warnings.
 fn load(input: &std::path::Path, purpose: mdsim_io::Purpose) -> anyhow::Result<mdsim_io::Setup> {
     let setup = mdsim_io::load_for(input, purpose)?;
+    print_warnings(&setup);
+    Ok(setup)
+}
+
+fn print_warnings(setup: &mdsim_io::Setup) {
     for w in &setup.warnings {
         eprintln!("warning: {w}");
     }
-    Ok(setup)
 }

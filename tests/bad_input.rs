@@ -213,9 +213,29 @@ fn blow_up_stops_cleanly_and_keeps_the_checkpoint() {
     );
     let results = std::fs::read_to_string(dir.path().join("out/results.json")).unwrap();
     assert!(results.contains("\"status\": \"failed:"), "{results}");
-    let checkpoint = std::fs::read_to_string(dir.path().join("out/checkpoint.ron")).unwrap();
-    assert!(checkpoint.starts_with("(step:"), "{checkpoint}");
-    assert!(!checkpoint.contains("NaN") && !checkpoint.contains("inf"));
+    // The last good checkpoint: finite, from before the failure.
+    let out_dir = dir.path().join("out");
+    let setup = mdsim_io::load_run_folder(&out_dir).unwrap();
+    let (cp, _) = mdsim_driver::checkpoint::load(&out_dir, &setup).unwrap();
+    let failed_at: u64 = err
+        .split("at step ")
+        .nth(1)
+        .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no step in {err}"));
+    assert!(
+        cp.header.step < failed_at,
+        "{} vs {failed_at}",
+        cp.header.step
+    );
+    let e = &cp.body.engine;
+    assert!(e
+        .positions
+        .iter()
+        .chain(&e.velocities)
+        .flatten()
+        .all(|x| x.is_finite()));
+    assert!(!out_dir.join("final.xyz").exists());
 }
 
 #[test]

@@ -61,7 +61,8 @@ fn results_do_not_depend_on_thread_count() {
         "msd.csv",
         "vacf.csv",
         "rdf.csv",
-        "checkpoint.ron",
+        "checkpoint.bin",
+        "final.xyz",
         "input.ron",
     ] {
         let (x, y) = (
@@ -90,7 +91,7 @@ fn same_seed_same_bits_other_seed_other_bits() {
         let o = run(&["run", "-o", out], input, dir.path());
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    let read = |d: &str| std::fs::read(dir.path().join(d).join("checkpoint.ron")).unwrap();
+    let read = |d: &str| std::fs::read(dir.path().join(d).join("checkpoint.bin")).unwrap();
     assert!(read("a1") == read("a2"));
     assert!(read("a1") != read("c"));
 }

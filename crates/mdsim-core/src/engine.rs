@@ -2,12 +2,13 @@
 
 use crate::coulomb::{Coulomb, CoulombParams};
 use crate::forces::{pair_forces, ForceWorkspace};
-use crate::neighbor::NeighborList;
+use crate::neighbor::{NeighborList, NeighborListState};
 use crate::pair::{GeneralKernel, LjKernel, PairPotential};
 use crate::safety::{HardMinimum, Violation};
 use crate::system::System;
 use crate::thermostat::NoseHooverChain;
 use crate::units::EV_TO_AMU_A2_PS2;
+use serde::{Deserialize, Serialize};
 
 /// Everything that produces forces: short-range pair terms and, for charged species,
 /// Coulomb (real space in the pair pass, the long-range solver separately).
@@ -239,5 +240,69 @@ impl Engine {
             v[1] += c * f[1];
             v[2] += c * f[2];
         }
+    }
+}
+
+/// Everything that decides the engine's next steps, bit for bit (its checkpoint state,
+/// STYLE.md §2): the dynamic state of the system and the neighbour list's reference. The
+/// forces are kept (not recomputed) because the next step starts with a kick by them.
+/// Units: Å, Å/ps, eV/Å.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EngineState {
+    /// Lattice vectors a, b, c (Å).
+    pub cell: [[f64; 3]; 3],
+    pub positions: Vec<[f64; 3]>,
+    pub velocities: Vec<[f64; 3]>,
+    pub forces: Vec<[f64; 3]>,
+    pub images: Vec<[i32; 3]>,
+    pub neighbor_list: NeighborListState,
+}
+
+impl Engine {
+    /// Its checkpoint state.
+    pub fn state(&self) -> EngineState {
+        let s = &self.system;
+        EngineState {
+            cell: [0, 1, 2].map(|k| s.cell.vector(k)),
+            positions: s.positions.clone(),
+            velocities: s.velocities.clone(),
+            forces: s.forces.clone(),
+            images: s.images.clone(),
+            neighbor_list: self.nlist.state(),
+        }
+    }
+
+    /// Continues from `state`, saved by [`Engine::state`] of an engine built from the same
+    /// input. Energies are not restored: the next step computes them when asked.
+    ///
+    /// # Errors
+    /// A sentence saying why the state does not fit this engine (atom count, cell).
+    pub fn restore(&mut self, state: EngineState) -> Result<(), String> {
+        let n = self.system.n_atoms();
+        let counts = [
+            state.positions.len(),
+            state.velocities.len(),
+            state.forces.len(),
+            state.images.len(),
+            state.neighbor_list.reference.len(),
+        ];
+        if counts.iter().any(|&c| c != n) {
+            return Err(format!(
+                "it holds {} atoms, the input {n}",
+                state.positions.len()
+            ));
+        }
+        // The cell is constant in every ensemble mdsim has (no barostat yet).
+        if [0, 1, 2].map(|k| self.system.cell.vector(k)) != state.cell {
+            return Err("its cell differs from the input's".into());
+        }
+        let s = &mut self.system;
+        s.positions = state.positions;
+        s.velocities = state.velocities;
+        s.forces = state.forces;
+        s.images = state.images;
+        self.nlist.restore(&s.cell, state.neighbor_list);
+        self.energies_current = false;
+        Ok(())
     }
 }

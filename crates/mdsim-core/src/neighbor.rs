@@ -10,6 +10,7 @@
 
 use crate::cell::Cell;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Atoms per chunk. Fixed so that results never depend on the number of threads.
 pub const CHUNK_ATOMS: usize = 256;
@@ -367,6 +368,35 @@ impl NeighborList {
         self.reference.extend_from_slice(positions);
         self.builds += 1;
         self.close_valid = self.watch_radius > 0.0;
+    }
+}
+
+/// What a checkpoint keeps of a neighbour list (STYLE.md §2): the positions of its last build
+/// and the build count. The list decides when to rebuild (and the engine when to wrap atoms)
+/// from the reference positions, and its pair order sets the order of the force sums, so a
+/// restarted run must get back exactly this list to continue bit for bit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeighborListState {
+    /// Positions (Å) the list was last built from.
+    pub reference: Vec<[f64; 3]>,
+    /// Builds so far.
+    pub builds: u64,
+}
+
+impl NeighborList {
+    /// Its checkpoint state.
+    pub fn state(&self) -> NeighborListState {
+        NeighborListState {
+            reference: self.reference.clone(),
+            builds: self.builds,
+        }
+    }
+
+    /// The list as it was when `state` was saved: rebuilt from the same positions in the same
+    /// cell, which gives the same pairs in the same order (the build is deterministic).
+    pub fn restore(&mut self, cell: &Cell, state: NeighborListState) {
+        self.build(cell, &state.reference);
+        self.builds = state.builds;
     }
 }
 

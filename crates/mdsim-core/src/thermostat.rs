@@ -3,8 +3,10 @@
 
 use crate::system::System;
 use crate::units::BOLTZMANN_EV_K;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq)]
+/// The chain is its own checkpoint state (STYLE.md §2): every field is saved and restored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoseHooverChain {
     /// Target temperature, K.
     pub temperature: f64,

@@ -11,6 +11,8 @@ use anyhow::Result;
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{Energies, System};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// A stage of the run as the observers see it.
 #[derive(Clone, Debug)]
@@ -99,6 +101,54 @@ pub trait Observer {
     /// of the report (and of the printed summary).
     fn finish(&mut self, _report: &mut Report) -> Result<()> {
         Ok(())
+    }
+
+    /// What it must carry over a restart — its sums and series, how far its files reach —
+    /// for a checkpoint taken after it has seen the state of a step; `None` (the default)
+    /// when it keeps nothing from one step to the next. Keep that state in one serialisable
+    /// struct, saved here with [`Saved::new`] and read back in [`Observer::restore`] with
+    /// [`Saved::unpack`], so that saving and loading cannot drift apart (STYLE.md §2). Flush
+    /// appended files here ([`crate::output::TextWriter::checkpoint`] gives their length).
+    /// `observers/averages.rs` and `observers/thermo.rs` are short examples.
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Ok(None)
+    }
+
+    /// Continues from a checkpoint taken after `step`: gets back what [`Observer::save`]
+    /// gave. Called on an observer built for the continued run (its appended files opened
+    /// as they are, see [`crate::output::RunDir`]) before it sees any state; it must cut its
+    /// files back to the saved lengths ([`crate::output::TextWriter::cut_back`]).
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        match saved {
+            None => Ok(()),
+            Some(_) => anyhow::bail!("the checkpoint holds a state this observer cannot restore"),
+        }
+    }
+}
+
+/// An observer's state in a checkpoint: its state struct in the checkpoint's encoding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Saved(Vec<u8>);
+
+impl Saved {
+    /// Encodes `state`.
+    pub fn new<T: Serialize>(state: &T) -> Result<Self> {
+        Ok(Self(postcard::to_stdvec(state)?))
+    }
+
+    /// Decodes the state in `saved`, which a checkpoint of this observer always holds.
+    pub fn unpack<T: DeserializeOwned>(saved: Option<Saved>) -> Result<T> {
+        saved
+            .ok_or_else(|| {
+                anyhow::anyhow!("the checkpoint holds no state for an observer that keeps one")
+            })?
+            .get()
+    }
+
+    /// Decodes the state saved by [`Saved::new`].
+    pub fn get<T: DeserializeOwned>(&self) -> Result<T> {
+        postcard::from_bytes(&self.0)
+            .map_err(|e| anyhow::anyhow!("cannot decode an observer's checkpoint state: {e}"))
     }
 }
 

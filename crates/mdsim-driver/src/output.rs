@@ -39,12 +39,89 @@ pub fn prepare_output_dir(requested: Option<&Path>, input: &Path) -> Result<Path
     Ok(dir)
 }
 
-/// Writes `contents` to `path` atomically (a temporary file renamed over it), so a crash
-/// mid-write leaves the previous version intact.
+/// The folder a run writes into: a new one, or one whose run continues from a checkpoint.
+/// Observers open the files that grow during the run through it ([`RunDir::growing_file`]),
+/// so a continued run appends to them instead of starting them afresh.
+#[derive(Clone, Debug)]
+pub struct RunDir {
+    path: PathBuf,
+    continued: bool,
+}
+
+impl RunDir {
+    /// A new run in `path` (an empty folder).
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            continued: false,
+        }
+    }
+
+    /// A run continued from its checkpoint in `path`.
+    pub fn continued(path: PathBuf) -> Self {
+        Self {
+            path,
+            continued: true,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Whether the run continues from a checkpoint.
+    pub fn is_continued(&self) -> bool {
+        self.continued
+    }
+
+    /// A file that grows during the run (thermo log, XYZ trajectory, series). In a new run it
+    /// is created and starts with `header` (which may be empty); in a continued run it is
+    /// opened as it is, and the observer's restore must cut it back to its length at the
+    /// checkpoint ([`TextWriter::cut_back`]) before anything is written.
+    pub fn growing_file(&self, name: &str, header: &str) -> Result<TextWriter> {
+        let path = self.join(name);
+        if self.continued {
+            return TextWriter::open_continued(path);
+        }
+        let mut w = TextWriter::create(path)?;
+        w.raw(header)?;
+        Ok(w)
+    }
+}
+
+/// Writes `contents` to `path` atomically: a temporary file, synced to disk, renamed over it
+/// (then the folder synced), so a crash or kill mid-write leaves the previous version intact.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
-    fs::write(&tmp, contents).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    write_synced(&tmp, contents)?;
     fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
+    sync_dir(path)
+}
+
+/// Writes `contents` to a new file `path` and waits until they are on disk.
+pub fn write_synced(path: &Path, contents: &[u8]) -> Result<()> {
+    let write = || -> std::io::Result<()> {
+        let mut f = File::create(path)?;
+        f.write_all(contents)?;
+        f.sync_all()
+    };
+    write().with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// Makes renames in the folder of `path` durable (a no-op where folders cannot be synced).
+pub fn sync_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        d.sync_all()
+            .with_context(|| format!("{}: cannot sync the folder", dir.display()))?;
+    }
     Ok(())
 }
 
@@ -52,6 +129,19 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 pub struct TextWriter {
     out: BufWriter<File>,
     path: PathBuf,
+    cut: Cut,
+}
+
+/// Where a continued file stands with respect to its checkpoint length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cut {
+    /// Ready to write (a new file, or one cut back).
+    Done,
+    /// Opened to continue; its observer has not said where to cut it yet.
+    Awaiting,
+    /// To be cut back to this many bytes before the first write (nothing in the folder
+    /// changes until the continued run really starts).
+    Pending(u64),
 }
 
 impl TextWriter {
@@ -61,23 +151,97 @@ impl TextWriter {
         Ok(Self {
             out: BufWriter::new(file),
             path,
+            cut: Cut::Done,
         })
+    }
+
+    /// Opens an existing file to continue it (append only), for [`TextWriter::cut_back`].
+    pub fn open_continued(path: PathBuf) -> Result<Self> {
+        let file = fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(|| {
+                format!(
+                    "{}: cannot open the file to continue the run",
+                    path.display()
+                )
+            })?;
+        Ok(Self {
+            out: BufWriter::new(file),
+            path,
+            cut: Cut::Awaiting,
+        })
+    }
+
+    /// Continues a file after its first `len` bytes (its length at the checkpoint, from
+    /// [`TextWriter::checkpoint`]); what follows them, written after the checkpoint, is
+    /// dropped when the run writes again.
+    pub fn cut_back(&mut self, len: u64) -> Result<()> {
+        let have = self
+            .out
+            .get_ref()
+            .metadata()
+            .with_context(|| format!("{}: cannot read", self.path.display()))?
+            .len();
+        if have < len {
+            bail!(
+                "{}: {have} bytes, fewer than the {len} it had at the checkpoint: the file was changed or damaged after the checkpoint, so the run cannot continue",
+                self.path.display()
+            );
+        }
+        self.cut = Cut::Pending(len);
+        Ok(())
+    }
+
+    /// Its length in bytes after flushing everything to disk: the length to cut back to
+    /// when the run continues from a checkpoint taken now.
+    pub fn checkpoint(&mut self) -> Result<u64> {
+        self.flush()?;
+        let f = self.out.get_ref();
+        let len = f
+            .sync_data()
+            .and_then(|()| f.metadata())
+            .with_context(|| format!("{}: cannot write", self.path.display()))?
+            .len();
+        Ok(len)
+    }
+
+    /// Cuts a continued file back first, once.
+    fn ready(&mut self) -> Result<()> {
+        match self.cut {
+            Cut::Done => Ok(()),
+            Cut::Awaiting => bail!(
+                "{}: continued without being cut back to its length at the checkpoint",
+                self.path.display()
+            ),
+            Cut::Pending(len) => {
+                self.out
+                    .get_ref()
+                    .set_len(len)
+                    .with_context(|| format!("{}: cannot cut back", self.path.display()))?;
+                self.cut = Cut::Done;
+                Ok(())
+            }
+        }
     }
 
     /// Writes one line (a newline is added).
     pub fn line(&mut self, line: &str) -> Result<()> {
+        self.ready()?;
         writeln!(self.out, "{line}")
             .with_context(|| format!("{}: cannot write", self.path.display()))
     }
 
     /// Writes text as it is.
     pub fn raw(&mut self, text: &str) -> Result<()> {
+        self.ready()?;
         self.out
             .write_all(text.as_bytes())
             .with_context(|| format!("{}: cannot write", self.path.display()))
     }
 
     pub fn flush(&mut self) -> Result<()> {
+        self.ready()?;
         self.out
             .flush()
             .with_context(|| format!("{}: cannot write", self.path.display()))

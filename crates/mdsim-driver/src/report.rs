@@ -3,6 +3,7 @@
 
 use mdsim_core::coulomb::CoulombSummary;
 use mdsim_transport::Estimate;
+use serde::{Deserialize, Serialize};
 
 /// The Coulomb method and parameters of an engine, when it has charges.
 pub fn coulomb_summary(engine: &mdsim_core::Engine) -> Option<CoulombSummary> {
@@ -13,7 +14,6 @@ pub fn coulomb_summary(engine: &mdsim_core::Engine) -> Option<CoulombSummary> {
         .as_ref()
         .map(|c| c.summary(s.n_atoms(), &s.cell))
 }
-use serde::Serialize;
 
 /// Everything results.json holds. Field names carry their units.
 #[allow(non_snake_case)]
@@ -59,7 +59,7 @@ pub struct Report {
 }
 
 #[allow(non_snake_case)]
-#[derive(Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MinimizationOut {
     pub converged: bool,
     pub steps: usize,

@@ -4,16 +4,19 @@
 //! trajectory, checkpoints, health checks, progress, transport — is an [`Observer`] in
 //! `observers/`, called with the same read-only [`State`] after every step.
 
+use crate::checkpoint::{Checkpoints, LoopState, RunRecord};
+use crate::interrupt::{self, Interrupted, Stop};
 use crate::minimize::minimize;
 use crate::observer::{Observer, StageInfo, State};
 use crate::observers::{self, trajectory::xyz_frame};
-use crate::output::{prepare_output_dir, utc_now, write_atomic};
+use crate::output::{prepare_output_dir, utc_now, write_atomic, RunDir};
 use crate::provenance::{file_sha256, sha256_hex};
 use crate::report::{coulomb_summary, Report, TailOut};
 use anyhow::{bail, Context, Result};
 use mdsim_core::units::EV_PER_A3_TO_BAR;
 use mdsim_core::{velocities, Engine, NoseHooverChain};
 use mdsim_io::input::EnsembleInput;
+use mdsim_io::setup::{POTENTIAL_COPY, STRUCTURE_COPY};
 use mdsim_io::Setup;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -35,15 +38,17 @@ pub struct RunOutcome {
 /// Checks the settings that only the run's observers can judge (sample counts, blocks,
 /// lags), without writing anything.
 pub fn validate(setup: &Setup) -> Result<()> {
-    observers::transport(setup, Path::new("")).map(|_| ())
+    observers::transport(setup, &RunDir::new(PathBuf::new())).map(|_| ())
 }
 
 /// Runs the simulation described by `setup` into a new output folder. A run that fails
 /// (blow-up, collapse) still writes its outputs and results.json with `status: "failed: …"`,
-/// then returns the error.
+/// then returns the error; a run stopped by a signal ([`crate::interrupt`]) writes a
+/// checkpoint first and returns [`crate::interrupt::Interrupted`].
 pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
     // A bad transport setting must fail before anything is written.
     validate(&setup)?;
+    let started = utc_now();
     let dir = prepare_output_dir(opts.output.as_deref(), &setup.path)?;
     copy_inputs(&setup, &dir)?;
     let mut engine = Engine::new(
@@ -52,27 +57,87 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
         setup.input.neighbor.skin,
     );
     print_header(&setup, &engine, &dir, opts.threads);
-    let mut report = Report {
-        started: utc_now(),
-        ..Report::default()
+    let mut record = RunRecord {
+        input_file: setup.path.display().to_string(),
+        warnings: setup.warnings.clone(),
+        minimization: None,
     };
     if let Some(m) = &setup.input.minimize {
-        report.minimization = Some(minimize(&mut engine, m, setup.timestep_ps, &dir)?);
+        record.minimization = Some(minimize(&mut engine, m, setup.timestep_ps, &dir)?);
     }
     if let Some(t) = setup.input.initial_temperature {
         velocities::maxwell_boltzmann(&mut engine.system, t, setup.input.seed);
     }
     engine.watch_hard_minimum(&setup.hard_minimum);
-    let mut observers = observers::standard(&setup, &engine.system, &dir)?;
+    let observers = observers::standard(&setup, &engine.system, &RunDir::new(dir.clone()))?;
+    let checkpoints = Checkpoints::new(&setup, &dir, record)?;
+    execute(
+        Prepared {
+            setup,
+            dir,
+            engine,
+            observers,
+            checkpoints,
+            started,
+            from: None,
+        },
+        opts.threads,
+    )
+}
+
+/// A run ready to step: new, or continued from a checkpoint (`from`).
+pub(crate) struct Prepared {
+    pub setup: Setup,
+    pub dir: PathBuf,
+    pub engine: Engine,
+    pub observers: Vec<Box<dyn Observer>>,
+    pub checkpoints: Checkpoints,
+    pub started: String,
+    /// Where a continued run stands; `None` for a new run.
+    pub from: Option<LoopState>,
+}
+
+/// Runs the stages and writes the results.
+pub(crate) fn execute(run: Prepared, threads: usize) -> Result<RunOutcome> {
+    let Prepared {
+        setup,
+        dir,
+        mut engine,
+        mut observers,
+        checkpoints,
+        started,
+        from,
+    } = run;
     let clock = Instant::now();
     let stages = stage_infos(&setup);
-    let failure = run_stages(&setup, &stages, &mut engine, &mut observers).err();
+    let first_step = from.as_ref().map_or(0, |at| at.step);
+    let fresh = from.is_none();
+    let mut at = from.unwrap_or_else(LoopState::start);
+    let failure = run_stages(
+        &setup,
+        &stages,
+        &mut engine,
+        &mut observers,
+        &mut at,
+        &checkpoints,
+        fresh,
+    )
+    .err();
     let wall = clock.elapsed().as_secs_f64();
     let steps = failure.as_ref().map_or(setup.total_steps(), |f| f.step);
 
-    fill_provenance(&mut report, &setup, &engine, opts.threads)?;
+    let mut report = Report {
+        started,
+        ..Report::default()
+    };
+    fill_provenance(&mut report, &setup, &engine, threads)?;
+    let record = checkpoints.run_record();
+    report.input_file = record.input_file.clone();
+    report.warnings = record.warnings.clone();
+    report.minimization = record.minimization.clone();
     report.status = match &failure {
         None => "completed".into(),
+        Some(f) if f.stop.is_some() => format!("interrupted: {}", f.message),
         Some(f) => format!("failed: {}", f.message),
     };
     report.steps = steps;
@@ -81,7 +146,7 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
         .min(setup.production_steps());
     report.neighbor_list_builds = engine.neighbor_list().builds();
     report.steps_per_second = if wall > 0.0 {
-        steps as f64 / wall
+        (steps - first_step) as f64 / wall
     } else {
         f64::NAN
     };
@@ -96,6 +161,15 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
     )?;
     report.print_summary();
     if let Some(f) = failure {
+        if let Some(reason) = f.stop {
+            return Err(Interrupted {
+                reason,
+                step: f.step,
+                total_steps: setup.total_steps(),
+                dir,
+            }
+            .into());
+        }
         bail!(
             "{}. The outputs up to that point are in {} (the last good checkpoint is kept).",
             f.message,
@@ -109,65 +183,120 @@ pub fn run(setup: Setup, opts: &RunOptions) -> Result<RunOutcome> {
 struct Stopped {
     step: u64,
     message: String,
+    /// Why the run was stopped, when it was stopped on request.
+    stop: Option<Stop>,
 }
 
-/// The stage loop: steps the engine and shows every state to the observers.
+impl Stopped {
+    fn failed(step: u64, e: &anyhow::Error) -> Self {
+        Self {
+            step,
+            message: format!("{e:#}"),
+            stop: None,
+        }
+    }
+}
+
+/// A Nosé–Hoover chain only rescales velocities: a stage that starts with every atom at rest
+/// (up to round-off: a perfect lattice feels forces of ~1e-16 eV/Å) cannot be heated.
+fn check_can_heat(info: &StageInfo, at: &LoopState, engine: &Engine) -> Result<(), Stopped> {
+    match &at.thermostat {
+        Some(nh) if engine.system.temperature() < 1e-6 * nh.temperature => Err(Stopped {
+            step: at.step,
+            message: format!(
+                "{} starts with every atom at rest: a Nosé–Hoover thermostat only rescales velocities and cannot heat it to {} K; give the stage before it some motion, or set initial_temperature",
+                info.name, nh.temperature
+            ),
+            stop: None,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The stage loop: steps the engine from `at` and shows every state to the observers; a new
+/// run (`fresh`) first shows its starting state.
 fn run_stages(
     setup: &Setup,
     stages: &[StageInfo],
     engine: &mut Engine,
     observers: &mut [Box<dyn Observer>],
+    at: &mut LoopState,
+    checkpoints: &Checkpoints,
+    fresh: bool,
 ) -> Result<(), Stopped> {
     let dt = setup.timestep_ps;
-    let mut step: u64 = 0;
-    let mut bath_energy = 0.0;
-    let start = State {
-        step,
-        dt,
-        stage: None,
-        production_step: production_step(setup, step),
-        system: &engine.system,
-        neighbors: engine.neighbor_list(),
-        energies: engine.current_energies(),
-        chain_energy: 0.0,
-        bath_energy,
-    };
-    show(observers, &start)?;
-    for (info, &n_steps) in stages.iter().zip(&setup.stage_steps) {
-        let mut thermostat = thermostat(&setup.input.stages[info.index].ensemble, engine);
-        // At rest up to round-off (a perfect lattice feels forces of ~1e-16 eV/Å).
-        let at_rest = |target: f64| engine.system.temperature() < 1e-6 * target;
-        if let Some(nh) = thermostat.as_ref().filter(|nh| at_rest(nh.temperature)) {
-            return Err(Stopped {
-                step,
-                message: format!(
-                    "{} starts with every atom at rest: a Nosé–Hoover thermostat only rescales velocities and cannot heat it to {} K; give the stage before it some motion, or set initial_temperature",
-                    info.name, nh.temperature
-                ),
-            });
+    if fresh {
+        let start = State {
+            step: at.step,
+            dt,
+            stage: None,
+            production_step: production_step(setup, at.step),
+            system: &engine.system,
+            neighbors: engine.neighbor_list(),
+            energies: engine.current_energies(),
+            chain_energy: 0.0,
+            bath_energy: at.bath_energy,
+        };
+        show(observers, &start)?;
+        after_state(setup, engine, observers, at, checkpoints)?;
+    }
+    while let (Some(info), Some(&n_steps)) = (stages.get(at.stage), setup.stage_steps.get(at.stage))
+    {
+        if at.stage_step == 0 {
+            at.thermostat = thermostat(&setup.input.stages[info.index].ensemble, engine);
+            check_can_heat(info, at, engine)?;
         }
-        for _ in 0..n_steps {
-            let with_energy = observers.iter().any(|o| o.needs_energy(step + 1));
-            engine.step(dt, thermostat.as_mut(), with_energy);
-            step += 1;
+        while at.stage_step < n_steps {
+            let with_energy = observers.iter().any(|o| o.needs_energy(at.step + 1));
+            engine.step(dt, at.thermostat.as_mut(), with_energy);
+            at.step += 1;
+            at.stage_step += 1;
             let state = State {
-                step,
+                step: at.step,
                 dt,
                 stage: Some(info),
-                production_step: production_step(setup, step),
+                production_step: production_step(setup, at.step),
                 system: &engine.system,
                 neighbors: engine.neighbor_list(),
                 energies: engine.current_energies(),
-                chain_energy: thermostat.as_ref().map_or(0.0, NoseHooverChain::energy),
-                bath_energy,
+                chain_energy: at.thermostat.as_ref().map_or(0.0, NoseHooverChain::energy),
+                bath_energy: at.bath_energy,
             };
             show(observers, &state)?;
+            after_state(setup, engine, observers, at, checkpoints)?;
         }
-        if let Some(nh) = &thermostat {
-            bath_energy += nh.energy();
+        if let Some(nh) = at.thermostat.take() {
+            at.bath_energy += nh.energy();
         }
+        at.stage += 1;
+        at.stage_step = 0;
     }
     Ok(())
+}
+
+/// After the observers have seen a state: the checkpoint when one is due or a stop was
+/// requested, then the stop.
+fn after_state(
+    setup: &Setup,
+    engine: &Engine,
+    observers: &mut [Box<dyn Observer>],
+    at: &LoopState,
+    checkpoints: &Checkpoints,
+) -> Result<(), Stopped> {
+    let stop = interrupt::stop_reason(at.step).filter(|_| at.step < setup.total_steps());
+    if checkpoints.due(at.step) || stop.is_some() {
+        checkpoints
+            .save(engine, observers, at)
+            .map_err(|e| Stopped::failed(at.step, &e))?;
+    }
+    match stop {
+        None => Ok(()),
+        Some(reason) => Err(Stopped {
+            step: at.step,
+            message: reason.describe(at.step),
+            stop: Some(reason),
+        }),
+    }
 }
 
 /// Every observer sees the state, in order; the first error stops the run.
@@ -175,10 +304,7 @@ fn show(observers: &mut [Box<dyn Observer>], state: &State) -> Result<(), Stoppe
     observers
         .iter_mut()
         .try_for_each(|o| o.observe(state))
-        .map_err(|e| Stopped {
-            step: state.step,
-            message: format!("{e:#}"),
-        })
+        .map_err(|e| Stopped::failed(state.step, &e))
 }
 
 /// The state's place in the production series (see [`State::production_step`]).
@@ -230,20 +356,20 @@ fn stage_infos(setup: &Setup) -> Vec<StageInfo> {
 fn copy_inputs(setup: &Setup, dir: &Path) -> Result<()> {
     std::fs::write(dir.join("input.ron"), &setup.text).context("cannot copy the input")?;
     if let Some(p) = &setup.force_field_path {
-        std::fs::copy(p, dir.join("potential.ron")).context("cannot copy the potential file")?;
+        std::fs::copy(p, dir.join(POTENTIAL_COPY)).context("cannot copy the potential file")?;
     }
     // The starting structure as extended XYZ: the file it was read from, or what was built.
     match &setup.structure_path {
-        Some(p) => std::fs::copy(p, dir.join("structure.xyz")).map(|_| ()),
+        Some(p) => std::fs::copy(p, dir.join(STRUCTURE_COPY)).map(|_| ()),
         None => std::fs::write(
-            dir.join("structure.xyz"),
+            dir.join(STRUCTURE_COPY),
             xyz_frame(&setup.system, 0, 0.0, false),
         ),
     }
     .context("cannot write structure.xyz")
 }
 
-fn print_header(setup: &Setup, engine: &Engine, dir: &Path, threads: usize) {
+pub(crate) fn print_header(setup: &Setup, engine: &Engine, dir: &Path, threads: usize) {
     let input = &setup.input;
     eprintln!(
         "mdsim {} — {}",

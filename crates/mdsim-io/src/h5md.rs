@@ -108,6 +108,15 @@ fn var_attr(loc: &Location, name: &str, value: &str) -> hdf5::Result<()> {
         .write_scalar(&var_text(value)?)
 }
 
+/// A new group `name` in `parent`. Objects are written without creation and modification
+/// times, so that the same run gives the same bytes (HDF5 stores them by default).
+fn group(parent: &Group, name: &str) -> hdf5::Result<Group> {
+    parent
+        .create_group_builder()
+        .obj_track_times(false)
+        .create(name)
+}
+
 /// Frames per chunk for a series whose frames take `frame_bytes` bytes.
 fn chunk_frames(frame_bytes: usize) -> usize {
     (CHUNK_BYTES / frame_bytes.max(1)).clamp(1, CHUNK_FRAMES_MAX)
@@ -122,6 +131,7 @@ fn series<T: hdf5::H5Type>(group: &Group, name: &str, frame: &[usize]) -> hdf5::
     chunk.extend_from_slice(frame);
     group
         .new_dataset::<T>()
+        .obj_track_times(false)
         .chunk(chunk)
         .shape(extents)
         .create(name)
@@ -201,21 +211,26 @@ impl H5mdWriter {
         let n = species.len();
         let file = File::with_options()
             .with_fapl(|p| p.libver_v18())
+            .with_fcpl(|p| p.obj_track_times(false))
             .create(path)?;
 
-        let h5md = file.create_group("h5md")?;
+        let h5md = group(&file, "h5md")?;
         h5md.new_attr::<i32>()
             .shape(2)
             .create("version")?
             .write_raw(&[1, 1])?;
-        let author = h5md.create_group("author")?;
+        let author = group(&h5md, "author")?;
         fixed_attr(&author, "name", "mdsim")?;
-        let creator = h5md.create_group("creator")?;
+        let creator = group(&h5md, "creator")?;
         fixed_attr(&creator, "name", "mdsim")?;
         fixed_attr(&creator, "version", env!("CARGO_PKG_VERSION"))?;
 
-        let all = file.create_group("particles")?.create_group("all")?;
-        let ds = all.new_dataset::<i32>().shape(n).create("species")?;
+        let all = group(&group(&file, "particles")?, "all")?;
+        let ds = all
+            .new_dataset::<i32>()
+            .obj_track_times(false)
+            .shape(n)
+            .create("species")?;
         ds.write_raw(species)?;
         let names = species_names
             .iter()
@@ -225,33 +240,36 @@ impl H5mdWriter {
             .shape(names.len())
             .create("names")?
             .write_raw(&names)?;
-        let mass = all.new_dataset::<f64>().shape(n).create("mass")?;
+        let mass = all
+            .new_dataset::<f64>()
+            .obj_track_times(false)
+            .shape(n)
+            .create("mass")?;
         mass.write_raw(masses)?;
         var_attr(&mass, "unit", UNIT_MASS)?;
 
-        let bx = all.create_group("box")?;
+        let bx = group(&all, "box")?;
         bx.new_attr::<i32>().create("dimension")?.write_scalar(&3)?;
         let (periodic, ty) = fixed_ascii("periodic")?;
         bx.new_attr_builder()
             .with_data_as(&[periodic; 3], ty)
             .create("boundary")?;
 
-        let position = all.create_group("position")?;
+        let position = group(&all, "position")?;
         let step = series::<i64>(&position, "step", &[])?;
         let time = series::<f64>(&position, "time", &[])?;
         var_attr(&time, "unit", UNIT_TIME)?;
         let position = series::<f64>(&position, "value", &[n, 3])?;
         var_attr(&position, "unit", UNIT_LENGTH)?;
 
-        let edges_group = bx.create_group("edges")?;
+        let edges_group = group(&bx, "edges")?;
         let edges = series::<f64>(&edges_group, "value", &[3, 3])?;
         var_attr(&edges, "unit", UNIT_LENGTH)?;
         all.link_hard("position/step", "box/edges/step")?;
         all.link_hard("position/time", "box/edges/time")?;
 
         let velocity = if with_velocities {
-            let group = all.create_group("velocity")?;
-            let v = series::<f64>(&group, "value", &[n, 3])?;
+            let v = series::<f64>(&group(&all, "velocity")?, "value", &[n, 3])?;
             var_attr(&v, "unit", UNIT_VELOCITY)?;
             all.link_hard("position/step", "velocity/step")?;
             all.link_hard("position/time", "velocity/time")?;
@@ -354,6 +372,89 @@ impl H5mdWriter {
             }
         }
         Ok(stored)
+    }
+
+    /// Opens a file written by [`H5mdWriter::create`] to append more frames (a run continued
+    /// from a checkpoint). Nothing is changed until [`H5mdWriter::truncate`] or a new frame.
+    pub fn open(path: &Path) -> Result<Self, H5mdError> {
+        Self::try_open(path).map_err(|source| H5mdError::Hdf5 {
+            path: path.to_path_buf(),
+            action: "opening the file to continue it".into(),
+            source,
+        })
+    }
+
+    fn try_open(path: &Path) -> hdf5::Result<Self> {
+        let file = File::open_rw(path)?;
+        let all = file.group("particles/all")?;
+        let n_atoms = all.dataset("species")?.size();
+        let velocity = all
+            .link_exists("velocity/value")
+            .then(|| all.dataset("velocity/value"))
+            .transpose()?;
+        let mut w = Self {
+            path: path.to_path_buf(),
+            n_atoms,
+            frames: 0,
+            last: None,
+            step: all.dataset("position/step")?,
+            time: all.dataset("position/time")?,
+            edges: all.dataset("box/edges/value")?,
+            position: all.dataset("position/value")?,
+            velocity,
+            file,
+        };
+        w.frames = w.step.size();
+        w.last = w.frame_time(w.frames)?;
+        Ok(w)
+    }
+
+    /// Step and time of the frame before frame `k`, if any.
+    fn frame_time(&self, k: usize) -> hdf5::Result<Option<(u64, f64)>> {
+        if k == 0 {
+            return Ok(None);
+        }
+        let step = self.step.read_slice_1d::<i64, _>(k - 1..k)?[0];
+        let time = self.time.read_slice_1d::<f64, _>(k - 1..k)?[0];
+        Ok(Some((step as u64, time)))
+    }
+
+    /// Cuts the file back to its first `frames` frames, dropping any written after them.
+    pub fn truncate(&mut self, frames: usize) -> Result<(), H5mdError> {
+        if frames > self.frames {
+            return Err(H5mdError::Invalid {
+                path: self.path.clone(),
+                reason: format!(
+                    "has {} frames, fewer than the {frames} to keep",
+                    self.frames
+                ),
+            });
+        }
+        let result = (|| {
+            for ds in [&self.step, &self.time] {
+                ds.resize(frames)?;
+            }
+            for ds in [
+                Some(&self.edges),
+                Some(&self.position),
+                self.velocity.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut shape = ds.shape();
+                shape[0] = frames;
+                ds.resize(shape)?;
+            }
+            self.frame_time(frames)
+        })();
+        self.last = result.map_err(|source| H5mdError::Hdf5 {
+            path: self.path.clone(),
+            action: format!("cutting back to {frames} frames"),
+            source,
+        })?;
+        self.frames = frames;
+        Ok(())
     }
 
     /// Whether frames carry velocities.

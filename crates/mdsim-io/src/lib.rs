@@ -10,4 +10,4 @@ pub mod setup;
 pub mod xyz;
 
 pub use input::Input;
-pub use setup::{load, load_for, InputError, Purpose, Setup};
+pub use setup::{load, load_for, load_run_folder, InputError, Purpose, Setup};

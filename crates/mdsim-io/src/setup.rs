@@ -99,6 +99,11 @@ pub enum Purpose {
     SinglePoint,
 }
 
+/// Name of the copy of the potential file in a run folder.
+pub const POTENTIAL_COPY: &str = "potential.ron";
+/// Name of the starting structure in a run folder (a copy of an `Xyz` structure file).
+pub const STRUCTURE_COPY: &str = "structure.xyz";
+
 /// Reads, parses, checks and builds an input file for a run.
 pub fn load(path: &Path) -> Result<Setup, InputError> {
     load_for(path, Purpose::Run)
@@ -106,14 +111,38 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
 
 /// Reads, parses, checks and builds an input file for `purpose`.
 pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    load_resolving(path, purpose, &|name, _copy| dir.join(name))
+}
+
+/// Loads the input copied into a run folder (`input.ron`), reading the potential and
+/// structure files it names from their copies beside it ([`POTENTIAL_COPY`],
+/// [`STRUCTURE_COPY`]): the names in the input are relative to the original input's folder.
+/// Used to continue a run from its folder alone.
+pub fn load_run_folder(dir: &Path) -> Result<Setup, InputError> {
+    load_resolving(&dir.join("input.ron"), Purpose::Run, &|_name, copy| {
+        dir.join(copy)
+    })
+}
+
+/// [`load_for`], with `resolve(name, copy)` giving the path of a file the input names
+/// (`copy` is the name of its copy in a run folder).
+fn load_resolving(
+    path: &Path,
+    purpose: Purpose,
+    resolve: &dyn Fn(&str, &str) -> PathBuf,
+) -> Result<Setup, InputError> {
     let text = read(path)?;
     let input: Input = parse_ron(path, &text)?;
     let mut warnings = Vec::new();
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let structure_path = match &input.structure {
+        StructureInput::Xyz { file } => Some(resolve(file, STRUCTURE_COPY)),
+        StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
+    };
     let (force_field_input, force_field_path) = match &input.potential {
         PotentialSource::Inline(ff) => (ff.clone(), None),
         PotentialSource::File(file) => {
-            let p = dir.join(file);
+            let p = resolve(file, POTENTIAL_COPY);
             let t = read(&p)?;
             (parse_ron(&p, &t)?, Some(p))
         }
@@ -308,7 +337,13 @@ pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
     }
 
     // Structure, then the Coulomb parameters that depend on it.
-    let mut system = build_structure(&input.structure, input.seed, dir, &species, path)?;
+    let mut system = build_structure(
+        &input.structure,
+        input.seed,
+        structure_path.as_deref(),
+        &species,
+        path,
+    )?;
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
     if !(1e-15..=0.1).contains(&c.accuracy) {
@@ -403,10 +438,6 @@ pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
     }
     check_dynamics(&mut system, &input, &mut warnings).map_err(|(f, m)| here(&f, m))?;
     system.wrap_positions();
-    let structure_path = match &input.structure {
-        StructureInput::Xyz { file } => Some(dir.join(file)),
-        StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
-    };
     if let Some(coulomb::CoulombParams::Dsf(d)) = &force_field.coulomb {
         if let Some(err) = d.error_relative.filter(|&e| e > input.coulomb.accuracy) {
             warnings.push(format!(
@@ -629,10 +660,11 @@ fn build_term(term: &TermInput) -> Result<PairTerm, String> {
     })
 }
 
+/// `file` is the path of an `Xyz` structure file.
 fn build_structure(
     s: &StructureInput,
     seed: u64,
-    dir: &Path,
+    file: Option<&Path>,
     species: &[Species],
     input_path: &Path,
 ) -> Result<System, InputError> {
@@ -694,8 +726,8 @@ fn build_structure(
                 built.positions,
             ))
         }
-        StructureInput::Xyz { file } => {
-            let p = dir.join(file);
+        StructureInput::Xyz { file: name } => {
+            let p = file.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
             let text = read(&p)?;
             let frame = xyz::parse(&text).map_err(|e| InputError::Syntax {
                 path: p.display().to_string(),

@@ -308,3 +308,65 @@ fn bad_setup_is_an_error_naming_the_file() {
     assert!(matches!(err, H5mdError::Hdf5 { .. }), "{err:?}");
     assert!(err.to_string().contains("no/such/dir/traj.h5"), "{err}");
 }
+
+/// The same frames give the same bytes: no creation or modification times are stored.
+#[test]
+fn same_frames_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
+    drop(write(&a, true));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    drop(write(&b, true));
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+}
+
+/// A file reopened (a run continued from a checkpoint), cut back to its first frame and
+/// continued with the same frames holds the same data as one written in one go, and the
+/// writer knows the last kept step (a step before it is refused).
+#[test]
+fn reopened_file_cut_back_and_continued_matches_one_written_straight() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.h5"), dir.path().join("b.h5"));
+    drop(write(&a, true));
+    drop(write(&b, true));
+    let mut w = H5mdWriter::open(&b).unwrap();
+    assert_eq!(w.frames(), 3);
+    assert!(w.has_velocities());
+    let err = w.truncate(4).unwrap_err().to_string();
+    assert!(err.contains("b.h5") && err.contains("fewer than"), "{err}");
+    w.truncate(1).unwrap();
+    assert_eq!(w.frames(), 1);
+    let err = w
+        .write_frame(0, 0.0, cell(1), &positions(1), Some(&velocities(1)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not follow"), "{err}");
+    for (k, &step) in STEPS.iter().enumerate().skip(1) {
+        w.write_frame(step, time(k), cell(k), &positions(k), Some(&velocities(k)))
+            .unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let (fa, fb) = (hdf5::File::open(&a).unwrap(), hdf5::File::open(&b).unwrap());
+    for name in [
+        "particles/all/position/value",
+        "particles/all/velocity/value",
+        "particles/all/box/edges/value",
+        "particles/all/position/time",
+    ] {
+        let x: Vec<f64> = fa.dataset(name).unwrap().read_raw().unwrap();
+        let y: Vec<f64> = fb.dataset(name).unwrap().read_raw().unwrap();
+        assert_eq!(bits(&x), bits(&y), "{name}");
+    }
+    let x: Vec<i64> = fa
+        .dataset("particles/all/position/step")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    let y: Vec<i64> = fb
+        .dataset("particles/all/position/step")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    assert_eq!(x, y);
+}

@@ -269,6 +269,7 @@ impl BlockedCurves {
 }
 
 /// One stored time origin.
+#[derive(Serialize, Deserialize)]
 struct Origin {
     /// Sample index of the origin.
     t: usize,
@@ -299,6 +300,10 @@ pub(crate) fn per_atom_mean_weights(groups: &[usize], n_groups: usize) -> Vec<f6
 /// `Σ_{k ∈ g} w_k · f(a_k(t0), a_k(t0 + τ))` over origins t0, separately per block.
 /// With `w_k = 1/N_g` and [`Kernel::SquaredDisplacement`] this is the per-atom mean MSD; with
 /// one vector `Σ_i q_i r_i` and weight 1 it is the collective (polarization) MSD.
+///
+/// Serialisable as a whole (sums, counts and the stored origins), so that a run restarted
+/// from a checkpoint continues the same estimate.
+#[derive(Serialize, Deserialize)]
 pub struct WindowedCorrelator {
     kernel: Kernel,
     cfg: WindowConfig,
@@ -307,6 +312,8 @@ pub struct WindowedCorrelator {
     next: usize,
     block: usize,
     ring: VecDeque<Origin>,
+    /// Buffers of expired origins, for reuse (not state).
+    #[serde(skip)]
     spare: Vec<Vec<[f64; 3]>>,
     scratch: Vec<f64>,
     data: BlockedCurves,

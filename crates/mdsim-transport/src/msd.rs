@@ -12,7 +12,8 @@ use crate::units::{CM2_PER_S_PER_A2_PER_PS, EINSTEIN_FACTOR};
 use crate::{csv, Estimate, Result};
 
 /// Multiple-origin MSD per group, MSD_g(τ) = (1/N_g) Σ_{i∈g} |r_i(t0+τ) − r_i(t0)|²
-/// averaged over origins t0 (the per-atom mean, in Å²).
+/// averaged over origins t0 (the per-atom mean, in Å²). Serialisable (checkpoints).
+#[derive(Serialize, Deserialize)]
 pub struct MsdAccumulator {
     corr: WindowedCorrelator,
 }

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{csv, Result, TransportError};
 
-/// Histogram accumulator for g(r).
-#[derive(Debug, Clone)]
+/// Histogram accumulator for g(r). Serialisable (checkpoints).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rdf {
     n_species: usize,
     r_max: f64,

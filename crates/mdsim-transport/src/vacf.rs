@@ -13,7 +13,9 @@ use crate::fit::block_integrals;
 use crate::units::{CM2_PER_S_PER_A2_PER_PS, DIMENSIONS};
 use crate::{csv, Estimate, Result, TransportError};
 
-/// Multiple-origin velocity autocorrelation per group (per-atom mean, Å²/ps²).
+/// Multiple-origin velocity autocorrelation per group (per-atom mean, Å²/ps²). Serialisable
+/// (checkpoints).
+#[derive(Serialize, Deserialize)]
 pub struct VacfAccumulator {
     corr: WindowedCorrelator,
 }

@@ -1,12 +1,19 @@
 //! Production means of temperature, potential energy and pressure, from the thermo steps.
 
-use crate::observer::{Observer, State};
+use crate::observer::{Observer, Saved, State};
 use crate::report::{plus_minus, Report};
 use anyhow::Result;
 use mdsim_transport::Estimate;
+use serde::{Deserialize, Serialize};
 
 pub struct Averages {
     every: u64,
+    series: Samples,
+}
+
+/// The samples so far (the observer's checkpoint state).
+#[derive(Default, Serialize, Deserialize)]
+struct Samples {
     temperature: Series,
     potential_per_atom: Series,
     pressure: Series,
@@ -17,9 +24,7 @@ impl Averages {
     pub fn new(every: u64) -> Self {
         Self {
             every,
-            temperature: Series::default(),
-            potential_per_atom: Series::default(),
-            pressure: Series::default(),
+            series: Samples::default(),
         }
     }
 }
@@ -35,19 +40,19 @@ impl Observer for Averages {
             return Ok(());
         }
         if let (Some(pe), Some(p)) = (s.potential_energy(), s.pressure_bar()) {
-            self.temperature.0.push(s.temperature());
-            self.potential_per_atom
-                .0
-                .push(pe / s.system.n_atoms() as f64);
-            self.pressure.0.push(p);
+            let x = &mut self.series;
+            x.temperature.0.push(s.temperature());
+            x.potential_per_atom.0.push(pe / s.system.n_atoms() as f64);
+            x.pressure.0.push(p);
         }
         Ok(())
     }
 
     fn finish(&mut self, r: &mut Report) -> Result<()> {
-        r.temperature_K = self.temperature.estimate();
-        r.potential_energy_eV = self.potential_per_atom.estimate();
-        r.pressure_bar = self.pressure.estimate();
+        let x = &self.series;
+        r.temperature_K = x.temperature.estimate();
+        r.potential_energy_eV = x.potential_per_atom.estimate();
+        r.pressure_bar = x.pressure.estimate();
         if r.production_steps > 0 {
             r.summary.extend([
                 "production means (± standard error from 10 blocks):".to_string(),
@@ -58,10 +63,19 @@ impl Observer for Averages {
         }
         Ok(())
     }
+
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Saved::new(&self.series).map(Some)
+    }
+
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        self.series = Saved::unpack(saved)?;
+        Ok(())
+    }
 }
 
 /// A scalar series sampled during production, reported as mean ± block standard error.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct Series(Vec<f64>);
 
 impl Series {

@@ -6,13 +6,14 @@
 //! could get there before its next build). Where energies are computed (thermo steps): a
 //! non-finite or jumping conserved energy, and a drift of the total momentum (reported).
 
-use crate::observer::{Observer, RunFailure, State};
+use crate::observer::{Observer, RunFailure, Saved, State};
 use crate::report::Report;
 use anyhow::Result;
 use mdsim_core::safety::HardMinimum;
 use mdsim_core::units::{AMU_A2_PS2_TO_EV, BOLTZMANN_EV_K};
 use mdsim_core::System;
 use mdsim_io::Setup;
+use serde::{Deserialize, Serialize};
 
 pub struct Health {
     hard_minimum: HardMinimum,
@@ -21,6 +22,12 @@ pub struct Health {
     factor: f64,
     /// Largest change of the conserved energy between evaluations, eV per atom.
     max_jump_per_atom: f64,
+    memory: Memory,
+}
+
+/// What the checks remember from one step to the next (the checkpoint state).
+#[derive(Default, Serialize, Deserialize)]
+struct Memory {
     /// The last conserved energy seen (step, eV).
     last_conserved: Option<(u64, f64)>,
     /// A note once the total momentum has drifted.
@@ -49,8 +56,7 @@ impl Health {
             temperature_scale,
             factor: safety.max_temperature_factor,
             max_jump_per_atom: safety.max_energy_jump_kT * BOLTZMANN_EV_K * temperature_scale,
-            last_conserved: None,
-            momentum_note: None,
+            memory: Memory::default(),
         }
     }
 
@@ -58,7 +64,7 @@ impl Health {
         if !e.is_finite() {
             return Err(blew_up(s));
         }
-        if let Some((step, last)) = self.last_conserved {
+        if let Some((step, last)) = self.memory.last_conserved {
             let jump = (e - last) / s.system.n_atoms() as f64;
             if jump.abs() > self.max_jump_per_atom {
                 return Err(RunFailure(format!(
@@ -70,7 +76,7 @@ impl Health {
                 )));
             }
         }
-        self.last_conserved = Some((s.step, e));
+        self.memory.last_conserved = Some((s.step, e));
         Ok(())
     }
 
@@ -134,14 +140,14 @@ impl Health {
         let sys = s.system;
         let mass: f64 = sys.masses.iter().sum();
         let ke = sys.kinetic_energy();
-        if self.momentum_note.is_some() || ke <= 0.0 {
+        if self.memory.momentum_note.is_some() || ke <= 0.0 {
             return;
         }
         let v_cm = sys.total_momentum().map(|p| p / mass);
         let speed = v_cm.iter().map(|v| v * v).sum::<f64>().sqrt();
         let v_rms = (2.0 * ke / (mass * AMU_A2_PS2_TO_EV)).sqrt();
         if speed > MOMENTUM_DRIFT * v_rms {
-            self.momentum_note = Some(format!(
+            self.memory.momentum_note = Some(format!(
                 "the total momentum drifted away from zero: at step {} the centre of mass moved at {speed:.3e} Å/ps ({:.2e} of the thermal speed); mean-squared displacements include this drift",
                 s.step,
                 speed / v_rms
@@ -176,7 +182,16 @@ impl Observer for Health {
     }
 
     fn finish(&mut self, r: &mut Report) -> Result<()> {
-        r.transport.notes.extend(self.momentum_note.take());
+        r.transport.notes.extend(self.memory.momentum_note.take());
+        Ok(())
+    }
+
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Saved::new(&self.memory).map(Some)
+    }
+
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        self.memory = Saved::unpack(saved)?;
         Ok(())
     }
 }

@@ -1,9 +1,9 @@
 //! The observers of a run, one file each. [`standard`] lists the ones every `mdsim run`
 //! attaches, in the order they see each state (health checks first, so nothing records a
-//! broken state).
+//! broken state). Checkpoints keep the observers' states in this order.
 
 pub mod averages;
-pub mod checkpoint;
+pub mod final_structure;
 pub mod health;
 pub mod msd;
 pub mod progress;
@@ -14,14 +14,14 @@ pub mod trajectory;
 pub mod vacf;
 
 use crate::observer::Observer;
+use crate::output::RunDir;
 use anyhow::Result;
 use mdsim_core::System;
 use mdsim_io::Setup;
-use std::path::Path;
 
 /// The transport observers the input asks for (MSD always when there is production; VACF
 /// and g(r) when configured), writing their curves into `dir`.
-pub fn transport(setup: &Setup, dir: &Path) -> Result<Vec<Box<dyn Observer>>> {
+pub fn transport(setup: &Setup, dir: &RunDir) -> Result<Vec<Box<dyn Observer>>> {
     let sampling = sampling::Sampling::new(setup);
     let mut list: Vec<Box<dyn Observer>> = Vec::new();
     if let Some(o) = msd::Msd::new(setup, sampling, dir.join("msd.csv"))? {
@@ -37,7 +37,7 @@ pub fn transport(setup: &Setup, dir: &Path) -> Result<Vec<Box<dyn Observer>>> {
 }
 
 /// Every observer of `mdsim run`, for the starting `system`, writing into `dir`.
-pub fn standard(setup: &Setup, system: &System, dir: &Path) -> Result<Vec<Box<dyn Observer>>> {
+pub fn standard(setup: &Setup, system: &System, dir: &RunDir) -> Result<Vec<Box<dyn Observer>>> {
     let out = &setup.input.output;
     let mut list: Vec<Box<dyn Observer>> = vec![
         Box::new(health::Health::new(setup, system)),
@@ -54,9 +54,8 @@ pub fn standard(setup: &Setup, system: &System, dir: &Path) -> Result<Vec<Box<dy
         )?));
     }
     list.extend(transport(setup, dir)?);
-    list.push(Box::new(checkpoint::Checkpoints::new(
-        dir.join("checkpoint.ron"),
-        out.checkpoint_every,
+    list.push(Box::new(final_structure::FinalStructure::new(
+        dir.join("final.xyz"),
         setup.total_steps(),
     )));
     list.push(Box::new(progress::Progress::new(setup.stage_steps.clone())));

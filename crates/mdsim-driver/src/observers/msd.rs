@@ -1,7 +1,7 @@
 //! Tracer mean-squared displacement per species → D with block errors (msd.csv).
 
 use super::sampling::Sampling;
-use crate::observer::{Observer, State};
+use crate::observer::{Observer, Saved, State};
 use crate::report::{ReferenceOut, Report, SpeciesTransport};
 use anyhow::{anyhow, Result};
 use mdsim_io::input::ReferenceInput;
@@ -60,6 +60,16 @@ impl Observer for Msd {
             s.system.unwrapped_positions(&mut self.unwrapped);
             self.acc.push(&self.unwrapped)?;
         }
+        Ok(())
+    }
+
+    /// The accumulator as a whole (sums, counts, stored origins).
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Saved::new(&self.acc).map(Some)
+    }
+
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        self.acc = Saved::unpack(saved)?;
         Ok(())
     }
 

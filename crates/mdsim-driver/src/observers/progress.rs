@@ -11,6 +11,8 @@ pub struct Progress {
     total: u64,
     next_line: u64,
     clock: Instant,
+    /// The step the clock started at (a continued run starts at its checkpoint).
+    first_step: u64,
     /// Index of the stage last announced.
     stage: Option<usize>,
     /// Number of steps of each stage, for the stage lines.
@@ -36,6 +38,7 @@ impl Progress {
             total,
             next_line: total.div_ceil(10).max(1),
             clock: Instant::now(),
+            first_step: 0,
             stage: None,
             stage_steps,
         }
@@ -68,7 +71,7 @@ impl Observer for Progress {
             None => {
                 if s.step >= self.next_line {
                     let secs = self.clock.elapsed().as_secs_f64();
-                    let rate = s.step as f64 / secs.max(1e-9);
+                    let rate = (s.step - self.first_step) as f64 / secs.max(1e-9);
                     // The potential energy only when computed anyway (a thermo step).
                     let pe = s
                         .potential_energy()
@@ -86,6 +89,19 @@ impl Observer for Progress {
                     self.next_line = (s.step / tenth + 1) * tenth;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Keeps nothing; counts the speed from the checkpoint on.
+    fn restore(&mut self, _saved: Option<crate::Saved>, step: u64) -> Result<()> {
+        self.first_step = step;
+        self.clock = Instant::now();
+        let tenth = self.total.div_ceil(10).max(1);
+        self.next_line = (step / tenth + 1) * tenth;
+        if let Some(b) = &self.bar {
+            b.set_position(step);
+            b.reset_eta();
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Radial distribution functions of every species pair (rdf.csv), a frame every
 //! `transport.rdf.every` production steps.
 
-use crate::observer::{Observer, State};
+use crate::observer::{Observer, Saved, State};
 use crate::report::{RdfPeakOut, Report};
 use anyhow::{anyhow, Result};
 use mdsim_core::neighbor::NeighborList;
@@ -59,6 +59,16 @@ impl Observer for Rdf {
         {
             self.add_frame(s.system)?;
         }
+        Ok(())
+    }
+
+    /// The accumulator as a whole (sums, counts, stored origins).
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Saved::new(&self.acc).map(Some)
+    }
+
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        self.acc = Saved::unpack(saved)?;
         Ok(())
     }
 

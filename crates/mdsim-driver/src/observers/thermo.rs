@@ -1,9 +1,8 @@
 //! thermo.csv: one line every `thermo_every` steps (and for the starting state).
 
-use crate::observer::{Observer, State};
-use crate::output::TextWriter;
+use crate::observer::{Observer, Saved, State};
+use crate::output::{RunDir, TextWriter};
 use anyhow::Result;
-use std::path::Path;
 
 pub struct ThermoLog {
     out: TextWriter,
@@ -11,10 +10,10 @@ pub struct ThermoLog {
 }
 
 impl ThermoLog {
-    pub fn create(dir: &Path, every: u64) -> Result<Self> {
-        let mut out = TextWriter::create(dir.join("thermo.csv"))?;
-        out.line(
-            "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar",
+    pub fn create(dir: &RunDir, every: u64) -> Result<Self> {
+        let out = dir.growing_file(
+            "thermo.csv",
+            "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar\n",
         )?;
         Ok(Self { out, every })
     }
@@ -50,5 +49,15 @@ impl Observer for ThermoLog {
 
     fn finish(&mut self, _report: &mut crate::Report) -> Result<()> {
         self.out.flush()
+    }
+
+    /// The length of thermo.csv.
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Saved::new(&self.out.checkpoint()?).map(Some)
+    }
+
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        let len: u64 = Saved::unpack(saved)?;
+        self.out.cut_back(len)
     }
 }

@@ -1,7 +1,7 @@
 //! Velocity autocorrelation per species → Green–Kubo D and the first zero (vacf.csv).
 
 use super::sampling::Sampling;
-use crate::observer::{Observer, State};
+use crate::observer::{Observer, Saved, State};
 use crate::report::{Report, VacfOut};
 use anyhow::{anyhow, Result};
 use mdsim_io::Setup;
@@ -45,6 +45,16 @@ impl Observer for Vacf {
         if self.sampling.is_sample(s) {
             self.acc.push(&s.system.velocities)?;
         }
+        Ok(())
+    }
+
+    /// The accumulator as a whole (sums, counts, stored origins).
+    fn save(&mut self) -> Result<Option<Saved>> {
+        Saved::new(&self.acc).map(Some)
+    }
+
+    fn restore(&mut self, saved: Option<Saved>, _step: u64) -> Result<()> {
+        self.acc = Saved::unpack(saved)?;
         Ok(())
     }
 
