@@ -1,5 +1,7 @@
 //! The `mdsim` command line.
 
+mod divergence_cli;
+
 use clap::{Parser, Subcommand};
 use mdsim_driver::{run, single_point, RunOptions};
 use std::path::PathBuf;
@@ -35,7 +37,10 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Validate an input and print what would be run.
-    Check { input: PathBuf },
+    Check {
+        input: PathBuf,
+    },
+    Divergence(divergence_cli::DivergenceArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
 fn execute(cli: Cli) -> anyhow::Result<()> {
     let threads = match cli.command {
         Command::Run { threads, .. } => threads,
+        Command::Divergence(ref a) => a.threads,
         _ => 1,
     };
     if threads == 0 {
@@ -81,6 +87,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             single_point::check(&setup);
             Ok(())
         }
+        Command::Divergence(args) => divergence_cli::execute(args),
     })
 }
 

@@ -12,6 +12,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod divergence;
 mod minimize;
 pub mod observer;
 pub mod observers;
