@@ -28,9 +28,9 @@ pub struct DivergenceArgs {
     /// Number of twins.
     #[arg(long, default_value_t = 8)]
     twins: usize,
-    /// Time between the branch points of successive twins, ps (0: all at once).
-    #[arg(long, default_value_t = 2.0)]
-    stagger: f64,
+    /// Time between the branch points of successive twins, ps (0: all at once) [default: 2, or 0 with --transport].
+    #[arg(long)]
+    stagger: Option<f64>,
     /// How long each twin is followed, ps [default: 20, or the whole production with --transport].
     #[arg(long)]
     follow: Option<f64>,
@@ -60,7 +60,7 @@ pub fn execute(a: DivergenceArgs) -> anyhow::Result<()> {
         threads: a.threads,
         perturbation: a.perturbation,
         twins: a.twins,
-        stagger_ps: a.stagger,
+        stagger_ps: a.stagger.unwrap_or(if a.transport { 0.0 } else { 2.0 }),
         follow_ps: a.follow,
         branch_stage: a.branch_stage,
         seed: a.seed,

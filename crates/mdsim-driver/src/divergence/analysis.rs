@@ -16,8 +16,9 @@ use serde::Serialize;
 /// The twins count as decorrelated once their velocity correlation falls to this.
 pub const DECORRELATED: f64 = 0.1;
 
-/// Blocks should be at least this many decorrelation times long.
-pub const BLOCK_PER_DECORRELATION: f64 = 10.0;
+/// Blocks should be at least this many memory times long (so the stretch a block shares with
+/// the previous one is at most a tenth of it).
+pub const BLOCK_PER_MEMORY: f64 = 10.0;
 
 /// Independent blocks wanted in all (the standard error from n blocks is itself uncertain
 /// by ≈ 1/√(2(n − 1)): 24 % for 10).
@@ -91,6 +92,9 @@ pub struct TwinResult {
     pub fit_note: Option<String>,
     /// Per species (in the order of `decorrelation`), ps after branching.
     pub decorrelation_time_ps: Vec<Option<f64>>,
+    /// When the velocity separation first reached the end of the exponential regime, ps
+    /// after branching.
+    pub saturation_start_ps: Option<f64>,
 }
 
 #[derive(Serialize, Debug)]
@@ -107,19 +111,26 @@ pub struct SpeciesDecorrelation {
     pub twins_decorrelated: usize,
 }
 
-/// How to average, from the decorrelation time (rules in the field comments).
+/// How to average, from the twins (rules in the field comments; DESIGN.md §9.3).
 #[derive(Serialize, Debug)]
 pub struct Suggestion {
-    /// Twins perturbed by `perturbation_A` decorrelate after this (slowest species).
+    /// 1/λ, ps.
+    pub lyapunov_time_ps: Option<f64>,
+    /// Twins perturbed by `perturbation_A` decorrelate after this (slowest species, mean
+    /// over the twins).
     pub decorrelation_time_ps: f64,
-    /// Runs that differ only at the round-off level (another machine or compiler, a restart
-    /// from a rounded file) decorrelate after this: t + ln(perturbation / floor) / λ.
+    /// Runs that differ only at the round-off level (another machine, compiler or thread
+    /// count in a code that is not bitwise reproducible; a restart from a rounded file)
+    /// decorrelate after this: the decorrelation time + ln(perturbation / floor) / λ.
     pub round_off_decorrelation_time_ps: Option<f64>,
-    /// Replicas branched from one state by a perturbation of this size count as independent
-    /// after this (the decorrelation time, rounded up to 0.1 ps).
+    /// How long the dynamics remembers a difference of thermal size: from the moment the
+    /// twins' velocities differ by 1 % (the end of the exponential regime) until they are
+    /// uncorrelated, mean over the twins.
+    pub memory_ps: Option<f64>,
+    /// Replicas branched from one state (a checkpoint, the same input elsewhere) count as
+    /// independent only after this: the round-off decorrelation time, rounded up to 0.1 ps.
     pub replica_discard_ps: f64,
-    /// At least `BLOCK_PER_DECORRELATION` decorrelation times (so the stretch a block shares
-    /// with the previous one is ≤ 10 %), and at least the longest transport lag of the input.
+    /// At least `BLOCK_PER_MEMORY` memory times and at least the longest MSD lag of the input.
     pub min_block_ps: f64,
     /// Blocks of `min_block_ps` in the input's production.
     pub blocks_per_replica: usize,
@@ -174,7 +185,7 @@ pub(super) fn analyse(i: Inputs) -> DivergenceResults {
         .collect();
     let lambdas: Vec<f64> = twins
         .iter()
-        .filter_map(|t| t.lyapunov.map(|f| f.lambda_per_ps))
+        .filter_map(|t| t.lyapunov.as_ref().map(|f| f.lambda_per_ps))
         .collect();
     let lyapunov = Estimate::from_independent(&lambdas);
     let decorrelation: Vec<SpeciesDecorrelation> = species
@@ -199,11 +210,9 @@ pub(super) fn analyse(i: Inputs) -> DivergenceResults {
             lambdas.len()
         ));
     }
-    if i.opts.stagger_ps == 0.0 && i.opts.twins > 1 {
-        notes.push("the twins branched at the same instant (--stagger 0): they sample the same stretch of the reference trajectory, so the spread of λ understates its error".into());
-    }
     let suggestion = suggest(
         setup,
+        &twins,
         &decorrelation,
         lyapunov,
         i.floor,
@@ -271,7 +280,13 @@ fn twin_result(t: &Twin, dt: f64, floor: f64, rule: &FitRule, n_species: usize) 
             first_at_or_below(&times, &c, DECORRELATED)
         })
         .collect();
+    let saturation_start_ps = times
+        .iter()
+        .zip(&vs)
+        .find(|(_, &v)| v >= rule.end_velocity_separation)
+        .map(|(&t, _)| t);
     TwinResult {
+        saturation_start_ps,
         name: t.member.name.clone(),
         atom: t.perturbation.atom,
         direction: t.perturbation.direction,
@@ -305,6 +320,7 @@ pub fn lj_time_unit(setup: &Setup) -> Option<f64> {
 
 fn suggest(
     setup: &Setup,
+    twins: &[TwinResult],
     decorrelation: &[SpeciesDecorrelation],
     lyapunov: Option<Estimate>,
     floor: f64,
@@ -313,27 +329,38 @@ fn suggest(
     let t_dec = decorrelation
         .iter()
         .filter_map(|d| d.time_ps.map(|e| e.value))
-        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))?;
-    let round_off = lyapunov
-        .filter(|l| l.value > 0.0)
-        .map(|l| t_dec + (perturbation / floor).ln() / l.value);
-    let tr = &setup.input.transport;
-    let longest_lag = tr.msd.max_lag_ps.unwrap_or(0.0);
-    let min_block = (BLOCK_PER_DECORRELATION * t_dec).max(longest_lag);
+        .reduce(f64::max)?;
+    let lambda = lyapunov.map(|l| l.value).filter(|&l| l > 0.0);
+    let round_off = lambda.map(|l| t_dec + (perturbation / floor).ln() / l);
+    // Memory per twin: from the end of the exponential regime to the slowest species'
+    // decorrelation.
+    let memories: Vec<f64> = twins
+        .iter()
+        .filter_map(|t| {
+            let end = t.saturation_start_ps?;
+            let dec: Vec<f64> = t
+                .decorrelation_time_ps
+                .iter()
+                .copied()
+                .collect::<Option<_>>()?;
+            dec.into_iter().reduce(f64::max).map(|d| d - end)
+        })
+        .collect();
+    let memory = (!memories.is_empty()).then(|| mdsim_transport::stats::mean(&memories));
+    let longest_lag = setup.input.transport.msd.max_lag_ps.unwrap_or(0.0);
+    let min_block = (BLOCK_PER_MEMORY * memory.unwrap_or(t_dec)).max(longest_lag);
     let min_block = (min_block * 10.0).ceil() / 10.0;
     let production = setup.production_steps() as f64 * setup.input.timestep_ps;
     let blocks = (production / min_block).floor() as usize;
     Some(Suggestion {
+        lyapunov_time_ps: lambda.map(|l| 1.0 / l),
         decorrelation_time_ps: t_dec,
         round_off_decorrelation_time_ps: round_off,
-        replica_discard_ps: (t_dec * 10.0).ceil() / 10.0,
+        memory_ps: memory,
+        replica_discard_ps: (round_off.unwrap_or(t_dec) * 10.0).ceil() / 10.0,
         min_block_ps: min_block,
         blocks_per_replica: blocks,
-        replicas: if blocks == 0 {
-            BLOCKS_WANTED
-        } else {
-            BLOCKS_WANTED.div_ceil(blocks)
-        },
+        replicas: BLOCKS_WANTED.div_ceil(blocks.max(1)),
     })
 }
 
@@ -399,8 +426,17 @@ pub fn print_summary(r: &DivergenceResults, dir: &std::path::Path) {
     for t in &r.twins {
         let fit = match (&t.lyapunov, &t.fit_note) {
             (Some(f), _) => format!(
-                "λ = {:.3} 1/ps (fit {:.2}–{:.2} ps, {:.1} e-folds)",
-                f.lambda_per_ps, f.window_ps[0], f.window_ps[1], f.growth
+                "λ = {:.3} 1/ps (fit {:.2}–{:.2} ps, {:.1} e-folds, {} kick(s){})",
+                f.lambda_per_ps,
+                f.window_ps[0],
+                f.window_ps[1],
+                f.growth,
+                f.kicks,
+                if f.kicks > 0 {
+                    format!("; {:.3} 1/ps with them", f.lambda_with_kicks_per_ps)
+                } else {
+                    String::new()
+                }
             ),
             (None, Some(n)) => format!("no exponent: {n}"),
             (None, None) => "no exponent".into(),
@@ -444,8 +480,13 @@ pub fn print_summary(r: &DivergenceResults, dir: &std::path::Path) {
         if let Some(t) = s.round_off_decorrelation_time_ps {
             eprintln!("  runs that differ in the last bits part ways within ≈ {t:.1} ps");
         }
+        if let Some(m) = s.memory_ps {
+            eprintln!(
+                "  a difference of thermal size (1 % of the velocities) is forgotten within {m:.2} ps"
+            );
+        }
         eprintln!(
-            "  suggestion: blocks of ≥ {:.1} ps ({} per replica in this input's production), {} replica(s) for {} independent blocks; replicas branched from one state count after {:.1} ps",
+            "  suggestion: blocks of ≥ {:.1} ps ({} in this input's production), {} replica(s) for {} independent blocks; replicas branched from one state count after {:.1} ps",
             s.min_block_ps, s.blocks_per_replica, s.replicas, BLOCKS_WANTED, s.replica_discard_ps
         );
     }

@@ -14,6 +14,20 @@
 //! λ is the least-squares slope of ln d over the window; its error comes from the spread of
 //! λ over twins that branch at different times (independent stretches of the trajectory),
 //! never from the residuals of one fit.
+//!
+//! Kicks. A truncated potential has a force step at its cutoff. When a pair crosses the
+//! cutoff one step earlier in one twin than in the other, the twins receive a finite velocity
+//! difference (≈ Δt·F(r_c)/m) however close they were: the velocity separation jumps within
+//! one step and ln d climbs by several units within a fraction of a picosecond (Rahman's argon,
+//! LJ cut at 2.25σ: jumps of 3–4 e-folds at d ≈ 1e-6–1e-5 Å). Such kicks are not part of the
+//! tangent dynamics whose growth rate λ is (their chance per step is proportional to d, so
+//! they vanish for infinitesimal separations), yet they shorten the decorrelation time, which
+//! is why they are detected rather than smoothed away: a kick is a sample at which the
+//! velocity separation grew by more than [`FitRule::kick_jump`] (smooth growth is λ·Δt ≈ 0.02
+//! per step). The window is cut at each kick, the stretch of 1/λ after it (while the position
+//! difference takes up the new velocity difference) is left out, and λ is the slope common to
+//! the remaining stretches, each with its own intercept. The slope with the kicks left in is
+//! reported too.
 
 use mdsim_transport::stats::{mean, ols_slope};
 use serde::Serialize;
@@ -27,6 +41,9 @@ pub struct FitRule {
     pub end_velocity_separation: f64,
     /// The window must span at least this growth of ln d (e-folds) to be trusted.
     pub min_growth: f64,
+    /// A growth of ln(velocity separation) by more than this from one sample to the next is
+    /// a kick.
+    pub kick_jump: f64,
 }
 
 impl Default for FitRule {
@@ -35,21 +52,33 @@ impl Default for FitRule {
             start_factor: 10.0,
             end_velocity_separation: 0.01,
             min_growth: std::f64::consts::LN_10,
+            kick_jump: std::f64::consts::LN_2,
         }
     }
 }
 
 /// One twin's exponent and the window it was fitted in.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExponentFit {
+    /// The slope common to the stretches between kicks, 1/ps.
     pub lambda_per_ps: f64,
-    /// ln(d/Å) of the fitted line at the branch point (t = 0).
-    pub intercept: f64,
+    /// The least-squares slope over the whole window, kicks included, 1/ps.
+    pub lambda_with_kicks_per_ps: f64,
     /// Window, ps after the twin branched off.
     pub window_ps: [f64; 2],
     /// Growth of ln d across the window (e-folds).
     pub growth: f64,
-    pub points: usize,
+    /// Kicks found in the window (see the module notes).
+    pub kicks: usize,
+    /// The stretches fitted, each with its line.
+    pub stretches: Vec<Stretch>,
+}
+
+/// A stretch of the window between kicks and its fitted line ln(d/Å) = intercept + λ t.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stretch {
+    pub window_ps: [f64; 2],
+    pub intercept: f64,
 }
 
 /// Fits λ to one twin's curve: `times` (ps since branching), `distance` (Å) and
@@ -99,14 +128,80 @@ pub fn fit_exponent(
         ));
     }
     let t = &times[start..=end];
-    let lambda = ols_slope(t, &ln_d).ok_or("degenerate window")?;
+    let naive = ols_slope(t, &ln_d).ok_or("degenerate window")?;
+    let kicks: Vec<usize> = (start + 1..=end)
+        .filter(|&i| {
+            let (a, b) = (velocity_separation[i - 1], velocity_separation[i]);
+            a > 0.0 && (b / a).ln() > rule.kick_jump
+        })
+        .collect();
+    let settle = if naive > 0.0 { 1.0 / naive } else { 0.0 };
+    let ranges = stretches(times, start, end, &kicks, settle);
+    let lambda = pooled_slope(times, distance, &ranges).ok_or_else(|| {
+        format!(
+            "{} kicks (force steps at the cutoff) leave no stretch of the window to fit",
+            kicks.len()
+        )
+    })?;
+    let stretches = ranges
+        .iter()
+        .map(|&(a, b)| {
+            let y: Vec<f64> = distance[a..=b].iter().map(|d| d.ln()).collect();
+            Stretch {
+                window_ps: [times[a], times[b]],
+                intercept: mean(&y) - lambda * mean(&times[a..=b]),
+            }
+        })
+        .collect();
     Ok(ExponentFit {
         lambda_per_ps: lambda,
-        intercept: mean(&ln_d) - lambda * mean(t),
+        lambda_with_kicks_per_ps: naive,
         window_ps: [times[start], times[end]],
         growth,
-        points: end - start + 1,
+        kicks: kicks.len(),
+        stretches,
     })
+}
+
+/// The index ranges of `start..=end` between kicks, leaving out `settle` ps after each kick;
+/// ranges of fewer than three samples are dropped.
+fn stretches(
+    times: &[f64],
+    start: usize,
+    end: usize,
+    kicks: &[usize],
+    settle: f64,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = start;
+    for &k in kicks.iter().chain(std::iter::once(&(end + 1))) {
+        if k >= from + 3 {
+            out.push((from, k - 1));
+        }
+        if k > end {
+            break;
+        }
+        from = (k..=end)
+            .find(|&i| times[i] >= times[k] + settle)
+            .unwrap_or(end + 1);
+    }
+    out
+}
+
+/// The least-squares slope of ln d common to all ranges, each with its own intercept
+/// (deviations from each range's own means, pooled).
+fn pooled_slope(times: &[f64], distance: &[f64], ranges: &[(usize, usize)]) -> Option<f64> {
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for &(a, b) in ranges {
+        let t = &times[a..=b];
+        let y: Vec<f64> = distance[a..=b].iter().map(|d| d.ln()).collect();
+        let (mt, my) = (mean(t), mean(&y));
+        for (ti, yi) in t.iter().zip(&y) {
+            sxy += (ti - mt) * (yi - my);
+            sxx += (ti - mt) * (ti - mt);
+        }
+    }
+    (sxx > 0.0).then(|| sxy / sxx)
 }
 
 /// The first time at which `values` fall to `threshold` or below (`None` if they never do).
@@ -130,7 +225,7 @@ mod tests {
             .iter()
             .map(|&t| {
                 // A dip during the first 0.3 ps, then clean growth, capped at 10 Å.
-                let transient = if t < 0.3 { 0.5 } else { 1.0 };
+                let transient = if t > 0.0 && t < 0.3 { 0.5 } else { 1.0 };
                 (d0 * transient * (lambda * t).exp()).min(10.0)
             })
             .collect();
@@ -174,6 +269,38 @@ mod tests {
         let (t, d, s) = synthetic(2.0, 0.05, 0.01, 2000);
         let e = fit_exponent(&t, &d, &s, 1e-14, &FitRule::default()).unwrap_err();
         assert!(e.contains("smaller perturbation"), "{e}");
+    }
+
+    #[test]
+    fn kicks_are_cut_out_of_the_fit() {
+        // Clean growth at λ = 1 with two kicks of 4 e-folds each (velocity separation jumps
+        // by e⁴ in one sample; the position difference follows within 0.2 ps).
+        let (lambda, dt) = (1.0, 0.01);
+        let t: Vec<f64> = (0..1500).map(|i| i as f64 * dt).collect();
+        let kick = |t: f64, at: f64| {
+            if t < at {
+                0.0
+            } else {
+                4.0 * (1.0 - (-(t - at) / 0.05).exp())
+            }
+        };
+        let ln_d: Vec<f64> = t
+            .iter()
+            .map(|&t| -23.0 + lambda * t + kick(t, 4.0) + kick(t, 7.0))
+            .collect();
+        let d: Vec<f64> = ln_d.iter().map(|y| y.exp()).collect();
+        let s: Vec<f64> = t
+            .iter()
+            .map(|&t| {
+                let jumps = 4.0 * (f64::from(u8::from(t >= 4.0)) + f64::from(u8::from(t >= 7.0)));
+                (-23.0 + lambda * t + jumps).exp().min(1.0)
+            })
+            .collect();
+        let fit = fit_exponent(&t, &d, &s, 1e-14, &FitRule::default()).unwrap();
+        assert_eq!(fit.kicks, 2, "{fit:?}");
+        assert_eq!(fit.stretches.len(), 3, "{fit:?}");
+        assert!((fit.lambda_per_ps - lambda).abs() < 1e-3, "{fit:?}");
+        assert!(fit.lambda_with_kicks_per_ps > 1.5, "{fit:?}");
     }
 
     #[test]

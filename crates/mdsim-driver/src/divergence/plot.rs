@@ -6,6 +6,9 @@ use super::Twin;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// Points drawn per curve (the CSV has them all).
+const MAX_POINTS: usize = 600;
+
 type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 pub(super) fn separation_svg(
@@ -21,6 +24,7 @@ pub(super) fn separation_svg(
                 .iter()
                 .zip(&t.samples)
                 .map(|(&s, x)| (s as f64 * dt, x.distance.ln()))
+                .step_by(t.samples.len().div_ceil(MAX_POINTS).max(1))
                 .collect()
         })
         .collect();
@@ -74,11 +78,24 @@ pub(super) fn separation_svg(
             .label(t.member.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
     }
-    for t in &r.twins {
-        if let Some(f) = &t.lyapunov {
-            let [a, b] = f.window_ps;
-            let line = [a, b].map(|x| (x, f.intercept + f.lambda_per_ps * x));
-            chart.draw_series(LineSeries::new(line, BLACK.stroke_width(2)))?;
+    let fits: Vec<[(f64, f64); 2]> = r
+        .twins
+        .iter()
+        .filter_map(|t| t.lyapunov.as_ref())
+        .flat_map(|f| {
+            f.stretches.iter().map(|s| {
+                let [a, b] = s.window_ps;
+                [a, b].map(|x| (x, s.intercept + f.lambda_per_ps * x))
+            })
+        })
+        .collect();
+    for (k, line) in fits.iter().enumerate() {
+        let drawn =
+            chart.draw_series(LineSeries::new(line.iter().copied(), BLACK.stroke_width(1)))?;
+        if k == 0 {
+            drawn
+                .label("fitted exponential regime")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK));
         }
     }
     chart
