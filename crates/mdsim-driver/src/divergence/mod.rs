@@ -187,7 +187,9 @@ struct Schedule {
 
 /// Runs the reference and its twins and writes the results into a new output folder.
 pub fn divergence(setup: Setup, opts: &DivergenceOptions) -> Result<DivergenceOutcome> {
-    crate::simulation::validate(&setup)?;
+    if opts.transport {
+        crate::simulation::validate(&setup)?;
+    }
     let schedule = schedule(&setup, opts)?;
     let dir = prepare_output_dir(
         opts.output.as_deref(),
