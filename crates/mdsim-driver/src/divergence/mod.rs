@@ -480,8 +480,8 @@ fn branch(
 ) -> Result<Twin> {
     let mut engine = reference.engine.clone();
     let x = &mut engine.system.positions[p.atom];
-    for d in 0..3 {
-        x[d] += opts.perturbation * p.direction[d];
+    for (x, n) in x.iter_mut().zip(p.direction) {
+        *x += opts.perturbation * n;
     }
     engine.compute_forces(false);
     let mut member = new_member(&format!("twin-{}", k + 1), engine, setup, opts, dir)?;
