@@ -213,6 +213,27 @@ fn bad_settings_are_refused_with_a_message() {
     }
 }
 
+#[test]
+fn failed_twins_are_reported_not_hidden() {
+    // Moving an atom by 3 Å puts it almost on a neighbour: that twin blows up or breaks the
+    // 2.5 Å hard minimum; the reference does not, and the run reports the twin as failed.
+    let dir = tempfile::tempdir().unwrap();
+    let text = small_argon(94.4, 0).replace(
+        "output: (",
+        "safety: (min_distance: 2.5),\n    output: (",
+    );
+    let input = write(dir.path(), "small.ron", &text);
+    let args = ["--twins", "2", "--stagger", "0.5", "--follow", "1", "--perturbation", "3"];
+    let r = divergence(dir.path(), &input, "out", &args);
+    assert_eq!(r["status"], "completed");
+    for t in r["twins"].as_array().unwrap() {
+        let status = t["status"].as_str().unwrap();
+        assert!(status.starts_with("failed at step"), "{t}");
+        assert!(t["lyapunov"].is_null(), "{t}");
+    }
+    assert!(r["lyapunov_per_ps"].is_null(), "{r}");
+}
+
 fn compare(dir: &Path, a: &str, b: &str) -> String {
     let o = mdsim()
         .args(["divergence", "--compare", a, b])
