@@ -1,5 +1,7 @@
 //! The `mdsim` command line.
 
+mod divergence_cli;
+
 use clap::{Parser, Subcommand};
 use mdsim_driver::interrupt::{self, Interrupted};
 use mdsim_driver::{resume, run, single_point, RunOptions};
@@ -56,7 +58,10 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Validate an input and print what would be run.
-    Check { input: PathBuf },
+    Check {
+        input: PathBuf,
+    },
+    Divergence(divergence_cli::DivergenceArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +99,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             threads
         }
+        Command::Divergence(ref a) => a.threads,
         _ => 1,
     };
     if threads == 0 {
@@ -139,6 +145,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             single_point::check(&setup);
             Ok(())
         }
+        Command::Divergence(args) => divergence_cli::execute(args),
     })
 }
 

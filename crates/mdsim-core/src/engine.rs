@@ -78,6 +78,9 @@ impl Energies {
     }
 }
 
+/// Cloning copies the whole state (neighbour list, Ewald tables, workspaces): the clone
+/// continues bit for bit as the original would (twin trajectories, `mdsim divergence`).
+#[derive(Clone)]
 pub struct Engine {
     pub system: System,
     pub force_field: ForceField,

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod checkpoint;
+pub mod divergence;
 pub mod interrupt;
 mod minimize;
 pub mod observer;

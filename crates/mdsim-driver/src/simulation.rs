@@ -308,12 +308,12 @@ fn show(observers: &mut [Box<dyn Observer>], state: &State) -> Result<(), Stoppe
 }
 
 /// The state's place in the production series (see [`State::production_step`]).
-fn production_step(setup: &Setup, step: u64) -> Option<u64> {
+pub(crate) fn production_step(setup: &Setup, step: u64) -> Option<u64> {
     let (start, n) = (setup.production_start(), setup.production_steps());
     (n > 0 && (start..=start + n).contains(&step)).then(|| step - start)
 }
 
-fn thermostat(ensemble: &EnsembleInput, engine: &Engine) -> Option<NoseHooverChain> {
+pub(crate) fn thermostat(ensemble: &EnsembleInput, engine: &Engine) -> Option<NoseHooverChain> {
     match *ensemble {
         EnsembleInput::Nve => None,
         EnsembleInput::Nvt {
@@ -330,7 +330,7 @@ fn thermostat(ensemble: &EnsembleInput, engine: &Engine) -> Option<NoseHooverCha
     }
 }
 
-fn stage_infos(setup: &Setup) -> Vec<StageInfo> {
+pub(crate) fn stage_infos(setup: &Setup) -> Vec<StageInfo> {
     setup
         .input
         .stages
@@ -353,7 +353,7 @@ fn stage_infos(setup: &Setup) -> Vec<StageInfo> {
 }
 
 /// The input (and its force field and structure) into the output folder, verbatim.
-fn copy_inputs(setup: &Setup, dir: &Path) -> Result<()> {
+pub(crate) fn copy_inputs(setup: &Setup, dir: &Path) -> Result<()> {
     std::fs::write(dir.join("input.ron"), &setup.text).context("cannot copy the input")?;
     if let Some(p) = &setup.force_field_path {
         std::fs::copy(p, dir.join(POTENTIAL_COPY)).context("cannot copy the potential file")?;
