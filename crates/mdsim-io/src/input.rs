@@ -64,7 +64,13 @@ pub enum StructureInput {
         species: String,
     },
     /// An extended XYZ file (path relative to the input file) with a `Lattice="…"` cell.
-    Xyz { file: String },
+    /// `frame` picks a frame of a file with several: k ≥ 0 from the start, −1 the last,
+    /// −2 the one before, …; `None` (default) is the last frame, as `ase.io.read`.
+    Xyz {
+        file: String,
+        #[serde(default)]
+        frame: Option<i64>,
+    },
     /// A crystal from lattice parameters, sites and symmetry operations, replicated, with
     /// seeded substitutions and interstitials (see `crystal::CrystalInput`).
     Crystal(crate::crystal::CrystalInput),

@@ -2,11 +2,14 @@
 //! output writers.
 
 pub mod crystal;
+pub mod elements;
+pub mod extxyz;
 #[cfg(feature = "hdf5")]
 pub mod h5md;
 pub mod input;
 pub mod lattice;
 pub mod setup;
+pub mod structure;
 pub mod xyz;
 
 pub use input::Input;

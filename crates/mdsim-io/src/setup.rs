@@ -2,12 +2,12 @@
 //! file, the position or the field, and what to do.
 
 use crate::input::*;
-use crate::{crystal, lattice, xyz};
+use crate::structure;
 use mdsim_core::ewald::{EwaldError, EwaldParams};
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::safety::{HardMinimum, Violation};
-use mdsim_core::{Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
+use mdsim_core::{ForceField, PairPotential, PairSpec, PairTerm, Species, System};
 use std::path::{Path, PathBuf};
 
 /// An input problem. `Display` gives the one-paragraph message shown to the user.
@@ -263,7 +263,9 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
     }
 
     // Structure, then the Coulomb parameters that depend on it.
-    let mut system = build_structure(&input.structure, input.seed, dir, &species, path)?;
+    let built = structure::build(&input.structure, input.seed, dir, &species, path)?;
+    let mut system = built.system;
+    let warnings = built.warnings;
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
     if !(1e-15..=0.1).contains(&c.accuracy) {
@@ -346,10 +348,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         ));
     }
     system.wrap_positions();
-    let structure_path = match &input.structure {
-        StructureInput::Xyz { file } => Some(dir.join(file)),
-        StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
-    };
+    let structure_path = built.path;
     Ok(Setup {
         path: path.to_path_buf(),
         text,
@@ -361,7 +360,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         force_field,
         stage_steps,
         hard_minimum,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -417,11 +416,11 @@ fn build_species(ff: &ForceFieldInput) -> Result<Vec<Species>, FieldError> {
     Ok(species)
 }
 
-fn species_index(species: &[Species], name: &str) -> Option<usize> {
+pub(crate) fn species_index(species: &[Species], name: &str) -> Option<usize> {
     species.iter().position(|s| s.name == name)
 }
 
-fn known_names(species: &[Species]) -> String {
+pub(crate) fn known_names(species: &[Species]) -> String {
     species
         .iter()
         .map(|s| s.name.as_str())
@@ -547,108 +546,6 @@ fn build_term(term: &TermInput) -> Result<PairTerm, String> {
             PairTerm::Power { c, n }
         }
     })
-}
-
-fn build_structure(
-    s: &StructureInput,
-    seed: u64,
-    dir: &Path,
-    species: &[Species],
-    input_path: &Path,
-) -> Result<System, InputError> {
-    let here = |field: &str, message: String| InputError::Invalid {
-        path: input_path.display().to_string(),
-        field: field.to_string(),
-        message,
-    };
-    match s {
-        StructureInput::Lattice {
-            kind,
-            a,
-            repeat,
-            species: name,
-        } => {
-            let t = species_index(species, name).ok_or_else(|| {
-                here(
-                    "structure.species",
-                    format!(
-                        "unknown species `{name}`; the species defined are: {}",
-                        known_names(species)
-                    ),
-                )
-            })?;
-            if !(*a > 0.0 && a.is_finite()) {
-                return Err(here(
-                    "structure.a",
-                    format!("the lattice constant must be positive (Å), got {a}"),
-                ));
-            }
-            if repeat.0 == 0 || repeat.1 == 0 || repeat.2 == 0 {
-                return Err(here(
-                    "structure.repeat",
-                    "each repetition must be at least 1".into(),
-                ));
-            }
-            let (l, positions) = lattice::cubic_lattice(*kind, *a, *repeat);
-            let cell = Cell::orthorhombic(l[0], l[1], l[2])
-                .map_err(|e| here("structure", e.to_string()))?;
-            let types = vec![t; positions.len()];
-            Ok(System::new(cell, species.to_vec(), types, positions))
-        }
-        StructureInput::Crystal(c) => {
-            let built = crystal::build(c, seed)
-                .map_err(|e| here(&format!("structure.{}", e.field), e.message))?;
-            let mut types = Vec::with_capacity(built.species.len());
-            for name in &built.species {
-                types.push(species_index(species, name).ok_or_else(|| {
-                    here(
-                        "structure",
-                        format!("the crystal contains species `{name}`, which the force field does not define ({})", known_names(species)),
-                    )
-                })?);
-            }
-            Ok(System::new(
-                built.cell,
-                species.to_vec(),
-                types,
-                built.positions,
-            ))
-        }
-        StructureInput::Xyz { file } => {
-            let p = dir.join(file);
-            let text = read(&p)?;
-            let frame = xyz::parse(&text).map_err(|e| InputError::Syntax {
-                path: p.display().to_string(),
-                line: e.line,
-                column: 1,
-                message: e.message,
-            })?;
-            let l = frame.lattice;
-            let cell = Cell::new(l[0], l[1], l[2]).map_err(|e| InputError::Invalid {
-                path: p.display().to_string(),
-                field: "Lattice".into(),
-                message: e.to_string(),
-            })?;
-            let mut types = Vec::with_capacity(frame.species.len());
-            for (k, name) in frame.species.iter().enumerate() {
-                let t = species_index(species, name).ok_or_else(|| InputError::Syntax {
-                    path: p.display().to_string(),
-                    line: k + 3,
-                    column: 1,
-                    message: format!(
-                        "unknown species `{name}`; the force field defines: {}",
-                        known_names(species)
-                    ),
-                })?;
-                types.push(t);
-            }
-            let mut system = System::new(cell, species.to_vec(), types, frame.positions);
-            if let Some(v) = frame.velocities {
-                system.velocities = v;
-            }
-            Ok(system)
-        }
-    }
 }
 
 /// The `safety` minima as a per-pair table; every minimum must lie below the cutoff (the
