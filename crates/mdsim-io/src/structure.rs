@@ -294,7 +294,7 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
             m,
             |s| s.mass,
             MASS_TOLERANCE,
-            true,
+            "amu",
         )
         .map(|d| {
             format!(
@@ -305,16 +305,21 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
     if let Some(n) = &charge_name {
         let q = frame.scalars(n).map_err(xyz_err)?.unwrap_or_default();
         warnings.extend(
-            compare_per_species(&system, &q, |s| s.charge, CHARGE_TOLERANCE, false)
+            compare_per_species(&system, &q, |s| s.charge, CHARGE_TOLERANCE, "e")
                 .map(|d| format!("{p}: column `{n}`: {d}; mdsim uses the force field's charges")),
         );
     }
     if let Some(mask) = frame.column("move_mask") {
         if let extxyz::Items::Bool(b) = &mask.values {
             let fixed = b.iter().filter(|&&m| !m).count();
+            let what = if mask.count == 1 {
+                "atom(s)"
+            } else {
+                "coordinate(s)"
+            };
             if fixed > 0 {
                 warnings.push(format!(
-                    "{p}: column `move_mask` fixes {fixed} coordinate(s) (ASE FixAtoms/FixCartesian constraints); mdsim has no constraints and moves every atom"
+                    "{p}: column `move_mask` fixes {fixed} {what} (ASE FixAtoms/FixCartesian constraints); mdsim has no constraints and moves every atom"
                 ));
             }
         }
@@ -346,14 +351,16 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
 }
 
 /// For each species whose per-atom values in a file differ from the force field's, a
-/// phrase such as "Li atoms have 6.015 amu in the file, 6.941 in the force field".
-fn compare_per_species<'a>(
+/// phrase such as "the Li atoms have 6.015 amu in the file but 6.941 amu in the force
+/// field". Masses (unit "amu") are compared relative to the force field's, charges absolutely.
+pub(crate) fn compare_per_species<'a>(
     system: &'a System,
     values: &'a [f64],
     ff_value: impl Fn(&Species) -> f64 + 'a,
     tolerance: f64,
-    relative: bool,
+    unit: &'a str,
 ) -> impl Iterator<Item = String> + 'a {
+    let relative = unit == "amu";
     system.species.iter().enumerate().filter_map(move |(t, s)| {
         let mine: Vec<f64> = (0..system.n_atoms())
             .filter(|&i| system.types[i] == t)
@@ -377,7 +384,7 @@ fn compare_per_species<'a>(
                 format!("{lo} … {hi}")
             };
             format!(
-                "the {} atoms have {file} in the file but {expected} in the force field",
+                "the {} atoms have {file} {unit} in the file but {expected} {unit} in the force field",
                 s.name
             )
         })
