@@ -74,6 +74,9 @@ pub enum StructureInput {
     /// A crystal from lattice parameters, sites and symmetry operations, replicated, with
     /// seeded substitutions and interstitials (see `crystal::CrystalInput`).
     Crystal(crate::crystal::CrystalInput),
+    /// A crystal read from a CIF (cell, symmetry operations, sites), then built as `Crystal`
+    /// (see `cif::CifInput`).
+    Cif(crate::cif::CifInput),
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

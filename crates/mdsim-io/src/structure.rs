@@ -7,7 +7,7 @@
 
 use crate::input::StructureInput;
 use crate::setup::{known_names, species_index, InputError};
-use crate::{crystal, elements, extxyz, lattice};
+use crate::{cif, crystal, elements, extxyz, lattice};
 use mdsim_core::units::{AMU_A2_PS2_TO_EV, ASE_TIME_UNIT_PS, BOLTZMANN_EV_K};
 use mdsim_core::{Cell, Species, System};
 use std::path::{Path, PathBuf};
@@ -94,7 +94,133 @@ pub fn build(
             })?))
         }
         StructureInput::Xyz { file, frame } => read_xyz(&dir.join(file), *frame, species),
+        StructureInput::Cif(c) => read_cif(c, seed, dir, species, input_path),
     }
+}
+
+/// A CIF through the crystal builder: partial occupancies refused, type symbols mapped to
+/// the force field's species.
+fn read_cif(
+    input: &cif::CifInput,
+    seed: u64,
+    dir: &Path,
+    species: &[Species],
+    input_path: &Path,
+) -> Result<Built, InputError> {
+    let path = dir.join(&input.file);
+    let p = path.display();
+    let text = extxyz::decode(&read_bytes(&path)?).map_err(|e| syntax(&path, e.line, e.message))?;
+    let c = cif::read(&text).map_err(|e| syntax(&path, e.line, e.message))?;
+    let partial: Vec<&cif::CifSite> = c
+        .sites
+        .iter()
+        .filter(|s| (s.occupancy - 1.0).abs() > cif::OCCUPANCY_TOLERANCE)
+        .collect();
+    if let Some(first) = partial.first() {
+        let list: Vec<String> = partial
+            .iter()
+            .map(|s| format!("{} (line {}, occupancy {})", s.label, s.line, s.occupancy))
+            .collect();
+        return Err(syntax(
+            &path,
+            first.line,
+            format!(
+                "partly occupied site(s): {}; mdsim needs an ordered structure: order the sites first (e.g. pymatgen's OrderDisorderedStructureTransformation, or supercell) and export that CIF, or describe a random dopant with `substitute`",
+                list.join(", ")
+            ),
+        ));
+    }
+    let mut used_keys = vec![false; input.species.len()];
+    let mut sites = Vec::with_capacity(c.sites.len());
+    for s in &c.sites {
+        let keys = [Some(s.label.as_str()), s.type_symbol.as_deref()];
+        let mapped = keys.iter().flatten().find_map(|k| {
+            let i = input.species.keys().position(|x| x == k)?;
+            used_keys[i] = true;
+            input.species.get(*k).cloned()
+        });
+        let element = elements::element_prefix(s.type_symbol.as_deref().unwrap_or(&s.label));
+        let by_element = element.and_then(|e| {
+            let i = input.species.keys().position(|x| x == e)?;
+            used_keys[i] = true;
+            input.species.get(e).cloned()
+        });
+        let name = mapped
+            .or(by_element)
+            .or(element.map(str::to_string))
+            .ok_or_else(|| {
+                syntax(
+                    &path,
+                    s.line,
+                    format!(
+                        "site `{}`{}: its species cannot be told from the file; name it in `species`, e.g. species: {{\"{}\": \"Li\"}}",
+                        s.label,
+                        s.type_symbol.as_deref().map(|t| format!(" (type `{t}`)")).unwrap_or_default(),
+                        s.type_symbol.as_deref().unwrap_or(&s.label)
+                    ),
+                )
+            })?;
+        file_species(
+            species,
+            &name,
+            &path,
+            s.line,
+            &format!("species (site `{}`)", s.label),
+        )?;
+        sites.push(crystal::SiteInput {
+            label: s.label.clone(),
+            species: name,
+            at: (s.at[0], s.at[1], s.at[2]),
+        });
+    }
+    let mut warnings = Vec::new();
+    let unused: Vec<String> = input
+        .species
+        .keys()
+        .zip(&used_keys)
+        .filter(|(_, &u)| !u)
+        .map(|(k, _)| format!("`{k}`"))
+        .collect();
+    if !unused.is_empty() {
+        warnings.push(format!(
+            "{}: structure.species: the key(s) {} match no site of {p}",
+            input_path.display(),
+            unused.join(", ")
+        ));
+    }
+    if !c.other_blocks.is_empty() {
+        warnings.push(format!(
+            "{p}: mdsim reads the first data block with atoms (data_{}) and ignores data_{}",
+            c.block,
+            c.other_blocks.join(", data_")
+        ));
+    }
+    let crystal_input = crystal::CrystalInput {
+        cell: c.cell,
+        symmetry: c.symmetry,
+        sites,
+        repeat: input.repeat,
+        substitute: input.substitute.clone(),
+        interstitials: input.interstitials.clone(),
+    };
+    let s = crystal::build(&crystal_input, seed).map_err(|e| InputError::Invalid {
+        path: input_path.display().to_string(),
+        field: format!("structure.{}", e.field),
+        message: format!("{} (crystal read from {p})", e.message),
+    })?;
+    let system = crystal_system(s, species, |name| InputError::Invalid {
+        path: input_path.display().to_string(),
+        field: "structure".into(),
+        message: format!(
+            "species `{name}` is not defined by the force field ({})",
+            known_names(species)
+        ),
+    })?;
+    Ok(Built {
+        system,
+        path: None,
+        warnings,
+    })
 }
 
 /// A built crystal as a system; `unknown` makes the error for a species the force field lacks.
