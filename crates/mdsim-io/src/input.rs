@@ -77,6 +77,17 @@ pub enum StructureInput {
     /// A crystal read from a CIF (cell, symmetry operations, sites), then built as `Crystal`
     /// (see `cif::CifInput`).
     Cif(crate::cif::CifInput),
+    /// A LAMMPS data file (path relative to the input file; see `lammps_data`). `types`
+    /// names the species of atom types 1, 2, … (default: the file's type labels, else the
+    /// first word of each `Masses` comment); `atom_style` is needed when the file does not
+    /// say it (`Atoms # charge`).
+    LammpsData {
+        file: String,
+        #[serde(default)]
+        atom_style: Option<String>,
+        #[serde(default)]
+        types: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

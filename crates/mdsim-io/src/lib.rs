@@ -8,6 +8,7 @@ pub mod extxyz;
 #[cfg(feature = "hdf5")]
 pub mod h5md;
 pub mod input;
+pub mod lammps_data;
 pub mod lattice;
 pub mod setup;
 pub mod structure;

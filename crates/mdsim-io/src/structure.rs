@@ -7,7 +7,7 @@
 
 use crate::input::StructureInput;
 use crate::setup::{known_names, species_index, InputError};
-use crate::{cif, crystal, elements, extxyz, lattice};
+use crate::{cif, crystal, elements, extxyz, lammps_data, lattice};
 use mdsim_core::units::{AMU_A2_PS2_TO_EV, ASE_TIME_UNIT_PS, BOLTZMANN_EV_K};
 use mdsim_core::{Cell, Species, System};
 use std::path::{Path, PathBuf};
@@ -95,7 +95,170 @@ pub fn build(
         }
         StructureInput::Xyz { file, frame } => read_xyz(&dir.join(file), *frame, species),
         StructureInput::Cif(c) => read_cif(c, seed, dir, species, input_path),
+        StructureInput::LammpsData {
+            file,
+            atom_style,
+            types,
+        } => read_lammps_data(
+            &dir.join(file),
+            atom_style.as_deref(),
+            types,
+            species,
+            input_path,
+        ),
     }
+}
+
+/// A LAMMPS data file: types mapped to species, velocities converted to Å/ps, masses and
+/// charges compared with the force field's.
+fn read_lammps_data(
+    path: &Path,
+    atom_style: Option<&str>,
+    types: &[String],
+    species: &[Species],
+    input_path: &Path,
+) -> Result<Built, InputError> {
+    let p = path.display();
+    let text = extxyz::decode(&read_bytes(path)?).map_err(|e| syntax(path, e.line, e.message))?;
+    let d = lammps_data::read(&text, atom_style).map_err(|e| syntax(path, e.line, e.message))?;
+    let here = |message: String| InputError::Invalid {
+        path: input_path.display().to_string(),
+        field: "structure.types".into(),
+        message,
+    };
+    if !types.is_empty() && types.len() != d.n_types {
+        return Err(here(format!(
+            "{} names given for the {} atom types of {p}; give one species per type, in type order",
+            types.len(),
+            d.n_types
+        )));
+    }
+    // The species of each type: the input's list, the type labels, or the Masses comments.
+    let mut type_species = Vec::with_capacity(d.n_types);
+    for t in 0..d.n_types {
+        let from_comment = d.masses[t]
+            .as_ref()
+            .and_then(|m| m.comment.as_deref())
+            .and_then(|c| c.split_whitespace().next())
+            .map(str::to_string);
+        let name = types
+            .get(t)
+            .cloned()
+            .or_else(|| d.type_labels[t].clone())
+            .or(from_comment);
+        let Some(name) = name else {
+            let hints: Vec<String> = (0..d.n_types)
+                .map(|k| match &d.masses[k] {
+                    Some(m) => format!(
+                        "type {} (mass {}{})",
+                        k + 1,
+                        m.mass,
+                        element_by_mass(m.mass)
+                            .map(|e| format!(", {e}?"))
+                            .unwrap_or_default()
+                    ),
+                    None => format!("type {}", k + 1),
+                })
+                .collect();
+            return Err(here(format!(
+                "{p} does not name its atom types (no Atom Type Labels, no `# name` after the masses); give them in the input, e.g. types: [\"Li\", \"O\"] for {}",
+                hints.join(", ")
+            )));
+        };
+        let line = d.masses[t].as_ref().map_or(1, |m| m.line);
+        type_species.push(file_species(
+            species,
+            &name,
+            path,
+            line,
+            &format!("species (atom type {})", t + 1),
+        )?);
+    }
+    let positions: Vec<[f64; 3]> = d.atoms.iter().map(|a| a.position).collect();
+    let kinds: Vec<usize> = d.atoms.iter().map(|a| type_species[a.kind]).collect();
+    let cell =
+        Cell::new(d.lattice[0], d.lattice[1], d.lattice[2]).map_err(|e| InputError::Invalid {
+            path: p.to_string(),
+            field: "box".into(),
+            message: e.to_string(),
+        })?;
+    let mut system = System::new(cell, species.to_vec(), kinds, positions);
+    let mut warnings = Vec::new();
+    if let Some(v) = &d.velocities {
+        let factor = match d.units.as_deref() {
+            Some("metal") => 1.0,
+            Some("real") => 1000.0,
+            None => {
+                warnings.push(format!(
+                    "{p}: the file does not say its units (write_data writes `units = metal` on the first line); its Velocities are read as metal units, Å/ps"
+                ));
+                1.0
+            }
+            Some(other) => {
+                return Err(syntax(
+                    path,
+                    1,
+                    format!("the file is in LAMMPS units `{other}`; mdsim reads metal (and real) units: write the data file from a run with `units metal`"),
+                ))
+            }
+        };
+        system.velocities = v.iter().map(|x| x.map(|c| c * factor)).collect();
+        warnings.extend(velocity_warning(&system, path, "Velocities"));
+    }
+    if d.masses.iter().any(Option::is_some) {
+        let m: Vec<f64> = d
+            .atoms
+            .iter()
+            .map(|a| d.masses[a.kind].as_ref().map_or(f64::NAN, |m| m.mass))
+            .collect();
+        warnings.extend(
+            compare_per_species(&system, &m, |s| s.mass, MASS_TOLERANCE, "amu")
+                .map(|w| format!("{p}: Masses: {w}; mdsim uses the force field's masses")),
+        );
+    }
+    if let Some(q) = d
+        .atoms
+        .iter()
+        .map(|a| a.charge)
+        .collect::<Option<Vec<f64>>>()
+    {
+        warnings.extend(
+            compare_per_species(&system, &q, |s| s.charge, CHARGE_TOLERANCE, "e").map(|w| {
+                format!("{p}: Atoms (charge column): {w}; mdsim uses the force field's charges")
+            }),
+        );
+    }
+    if !d.topology.is_empty() {
+        let list: Vec<String> = d.topology.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        warnings.push(format!(
+            "{p}: the file defines {}; mdsim has no bonded terms and ignores them (every pair interacts through the force field)",
+            list.join(", ")
+        ));
+    }
+    let coeffs: Vec<&str> = d
+        .skipped_sections
+        .iter()
+        .map(String::as_str)
+        .filter(|s| s.ends_with("Coeffs"))
+        .collect();
+    if !coeffs.is_empty() {
+        warnings.push(format!(
+            "{p}: the sections {} are not used; mdsim takes every interaction from the force field",
+            coeffs.join(", ")
+        ));
+    }
+    Ok(Built {
+        system,
+        path: None,
+        warnings,
+    })
+}
+
+/// The element whose standard mass is within 0.01 amu of `mass`, for hints.
+fn element_by_mass(mass: f64) -> Option<&'static str> {
+    (1..elements::SYMBOLS.len())
+        .find(|&z| (elements::ASE_MASSES[z] - mass).abs() < 0.01)
+        .map(|z| elements::SYMBOLS[z])
 }
 
 /// A CIF through the crystal builder: partial occupancies refused, type symbols mapped to
