@@ -22,6 +22,19 @@ use std::collections::BTreeMap;
 /// Sites whose occupancy differs from 1 by more than this are partly occupied.
 pub const OCCUPANCY_TOLERANCE: f64 = 1e-3;
 
+/// Coordinates within this of 1/3 or 2/3 are those fractions written to four digits
+/// (0.3333, 0.6667, as ICSD writes them), and are read as the exact fractions (pymatgen's
+/// `CifParser` does the same): otherwise a site on a special position of a hexagonal or
+/// trigonal group expands into images 1e-4 apart.
+pub const THIRDS_TOLERANCE: f64 = 1e-4;
+
+/// The exact 1/3 or 2/3 a rounded coordinate stands for, if it is one.
+pub fn ideal_third(x: f64) -> Option<f64> {
+    [1.0 / 3.0, 2.0 / 3.0]
+        .into_iter()
+        .find(|f| x != *f && (x - f).abs() <= THIRDS_TOLERANCE * (1.0 + 1e-9))
+}
+
 /// `structure: Cif((…))`: a crystal read from a CIF, repeated into a supercell, with the
 /// substitutions and interstitials of [`crate::crystal::CrystalInput`].
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -524,6 +537,16 @@ O1 O2- 0.3418(1) 0.0441(2) 0.7946(3) 1. # trailing comment
         assert_eq!(c.sites[0].at, [0.1627, 0.5016, 0.6992]);
         assert_eq!(c.sites[1].occupancy, 1.0);
         assert_eq!(c.sites[1].line, 28);
+    }
+
+    #[test]
+    fn rounded_thirds() {
+        assert_eq!(ideal_third(0.3333), Some(1.0 / 3.0));
+        assert_eq!(ideal_third(0.6667), Some(2.0 / 3.0));
+        assert_eq!(ideal_third(0.33333333), Some(1.0 / 3.0));
+        assert_eq!(ideal_third(1.0 / 3.0), None);
+        assert_eq!(ideal_third(0.3331), None);
+        assert_eq!(ideal_third(0.25), None);
     }
 
     #[test]

@@ -295,6 +295,7 @@ fn read_cif(
     }
     let mut used_keys = vec![false; input.species.len()];
     let mut sites = Vec::with_capacity(c.sites.len());
+    let mut rounded = 0;
     for s in &c.sites {
         let keys = [Some(s.label.as_str()), s.type_symbol.as_deref()];
         let mapped = keys.iter().flatten().find_map(|k| {
@@ -330,13 +331,20 @@ fn read_cif(
             s.line,
             &format!("species (site `{}`)", s.label),
         )?;
+        let at =
+            s.at.map(|x| cif::ideal_third(x).inspect(|_| rounded += 1).unwrap_or(x));
         sites.push(crystal::SiteInput {
             label: s.label.clone(),
             species: name,
-            at: (s.at[0], s.at[1], s.at[2]),
+            at: (at[0], at[1], at[2]),
         });
     }
     let mut warnings = Vec::new();
+    if rounded > 0 {
+        warnings.push(format!(
+            "{p}: {rounded} fractional coordinate(s) written as 0.3333 or 0.6667 (within 1e-4) are read as exactly 1/3 or 2/3, as pymatgen does"
+        ));
+    }
     let unused: Vec<String> = input
         .species
         .keys()

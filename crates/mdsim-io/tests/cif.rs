@@ -21,6 +21,7 @@ fn force_field() -> Vec<Species> {
         ("P", 30.973762),
         ("Si", 28.0855),
         ("O", 15.9994),
+        ("Zn", 65.38),
     ]
     .map(|(name, mass)| Species {
         name: name.into(),
@@ -54,7 +55,7 @@ fn build(input: CifInput, seed: u64) -> Result<Built, String> {
 fn same_fractional(a: [f64; 3], b: [f64; 3]) -> bool {
     (0..3).all(|k| {
         let d = (a[k] - b[k]).rem_euclid(1.0);
-        d.min(1.0 - d) < 1e-4
+        d.min(1.0 - d) < 1e-9
     })
 }
 
@@ -68,6 +69,7 @@ fn cifs_expand_as_pymatgen_reads_them() {
         "li3po4-icsd-style",
         "li3po4-ase",
         "monoclinic-p21c",
+        "zno-rounded-thirds",
     ] {
         let reference: Value = serde_json::from_str(
             &std::fs::read_to_string(fixtures().join(format!("{name}.json"))).unwrap(),
@@ -75,7 +77,15 @@ fn cifs_expand_as_pymatgen_reads_them() {
         .unwrap();
         let built = build(cif_input(&format!("{name}.cif"), (1, 1, 1)), 1)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(built.warnings.is_empty(), "{name}: {:?}", built.warnings);
+        if name == "zno-rounded-thirds" {
+            assert!(
+                built.warnings[0].contains("4 fractional coordinate(s)"),
+                "{:?}",
+                built.warnings
+            );
+        } else {
+            assert!(built.warnings.is_empty(), "{name}: {:?}", built.warnings);
+        }
         let s = &built.system;
         let species: Vec<&str> = reference["species"]
             .as_array()
