@@ -177,6 +177,13 @@ fn bad_extxyz_files_name_the_line_and_show_what_was_found() {
         e.contains("frame 1 does not exist") && e.contains("1 frame"),
         "{e}"
     );
+    let e = refused("a.xyz", &format!("0\n{LATTICE_LINE}\n"), XYZ);
+    assert!(e.contains("a.xyz:1:1:") && e.contains("0 atoms"), "{e}");
+    let e = refused("a.xyz", "100000000000000\n\n", XYZ);
+    assert!(
+        e.contains("a.xyz:") && e.contains("ends after 0 of the"),
+        "{e}"
+    );
     let e = refused("a.xyz", &argon_xyz(LATTICE_LINE, "")[..200], XYZ);
     assert!(e.contains("of the 32 atoms announced on line 1"), "{e}");
 }

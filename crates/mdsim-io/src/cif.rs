@@ -217,7 +217,11 @@ impl Block {
 }
 
 fn is_keyword(t: &Token, word: &str) -> bool {
-    !t.quoted && t.text.len() >= word.len() && t.text[..word.len()].eq_ignore_ascii_case(word)
+    !t.quoted
+        && t
+            .text
+            .get(..word.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
 }
 
 fn is_tag(t: &Token) -> bool {

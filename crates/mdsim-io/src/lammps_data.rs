@@ -25,6 +25,9 @@ fn err(line: usize, message: impl Into<String>) -> DataError {
     }
 }
 
+/// More atom types than this is a typo, refused before anything is allocated.
+pub const MAX_TYPES: usize = 100_000;
+
 /// The atom styles mdsim reads, with their columns before the coordinates.
 pub const ATOM_STYLES: &[(&str, &[&str])] = &[
     ("atomic", &["atom-ID", "atom-type"]),
@@ -222,6 +225,12 @@ pub fn read(text: &str, atom_style: Option<&str>) -> Result<LammpsData, DataErro
     }
     let n_atoms = n_atoms.ok_or_else(|| err(2, "the header has no `N atoms` line"))?;
     let n_types = n_types.ok_or_else(|| err(2, "the header has no `N atom types` line"))?;
+    if !(1..=MAX_TYPES).contains(&n_types) {
+        return Err(err(
+            2,
+            format!("`{n_types} atom types`: the number of atom types must lie between 1 and {MAX_TYPES}"),
+        ));
+    }
     let (lattice, origin) = box_of(&bounds, tilt, &general)?;
 
     let mut masses = vec![None; n_types];
@@ -607,5 +616,11 @@ Velocities
         assert!(e.message.contains("upper bound"), "{e}");
         let e = read(&CHARGE.replace("2 atom types", "2 atom typos"), None).unwrap_err();
         assert_eq!(e.line, 4);
+        let e = read(
+            &CHARGE.replace("2 atom types", "100000000000 atom types"),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("between 1 and"), "{e}");
     }
 }

@@ -174,6 +174,13 @@ fn read_lammps_data(
             &format!("species (atom type {})", t + 1),
         )?);
     }
+    if d.atoms.is_empty() {
+        return Err(syntax(
+            path,
+            2,
+            "the file has 0 atoms; there is nothing to simulate".into(),
+        ));
+    }
     let positions: Vec<[f64; 3]> = d.atoms.iter().map(|a| a.position).collect();
     let kinds: Vec<usize> = d.atoms.iter().map(|a| type_species[a.kind]).collect();
     let cell =
@@ -485,6 +492,13 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
         warnings.push(format!(
             "{p}: the file holds {} frames; mdsim uses the last one (frame {}, from line {}), as ase.io.read does; set `frame` in Xyz(…) to choose another (0 is the first)",
             frame.count, frame.index, frame.first_line
+        ));
+    }
+    if frame.natoms == 0 {
+        return Err(syntax(
+            path,
+            frame.first_line,
+            "the frame has 0 atoms; there is nothing to simulate".into(),
         ));
     }
     let lattice = frame.lattice().map_err(xyz_err)?;
