@@ -218,8 +218,7 @@ impl Block {
 
 fn is_keyword(t: &Token, word: &str) -> bool {
     !t.quoted
-        && t
-            .text
+        && t.text
             .get(..word.len())
             .is_some_and(|s| s.eq_ignore_ascii_case(word))
 }
