@@ -13,6 +13,9 @@ use std::path::Path;
 
 const EDITS_PER_FILE: usize = 150;
 
+/// Makes the `structure` input for a file.
+type MakeInput = fn(String) -> StructureInput;
+
 /// Characters that matter to the parsers, plus some that do not.
 const ALPHABET: &[&str] = &[
     " ", "\t", "\n", "\r", "\"", "'", "=", "{", "}", "[", "]", ",", ":", ";", "#", "(", ")", "-",
@@ -80,46 +83,35 @@ fn random_edits_are_read_or_refused_never_a_panic() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let dir = tempfile::tempdir().unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
-    let cases: Vec<(&str, Box<dyn Fn(String) -> StructureInput>)> = vec![
-        (
-            "extxyz/ase-momenta.xyz",
-            Box::new(|f| StructureInput::Xyz {
+    let cases: Vec<(&str, MakeInput)> = vec![
+        ("extxyz/ase-momenta.xyz", |f| StructureInput::Xyz {
+            file: f,
+            frame: None,
+        }),
+        ("extxyz/ase-three-frames.xyz", |f| StructureInput::Xyz {
+            file: f,
+            frame: Some(-2),
+        }),
+        ("extxyz/nested-brackets-triclinic.xyz", |f| {
+            StructureInput::Xyz {
                 file: f,
                 frame: None,
-            }),
-        ),
-        (
-            "extxyz/ase-three-frames.xyz",
-            Box::new(|f| StructureInput::Xyz {
-                file: f,
-                frame: Some(-2),
-            }),
-        ),
-        (
-            "extxyz/nested-brackets-triclinic.xyz",
-            Box::new(|f| StructureInput::Xyz {
-                file: f,
-                frame: None,
-            }),
-        ),
-        (
-            "extxyz/ase-masses-momenta.xyz",
-            Box::new(|f| StructureInput::Xyz {
-                file: f,
-                frame: None,
-            }),
-        ),
-        ("cif/li3po4-icsd-style.cif", Box::new(cif)),
-        ("cif/li3po4-pymatgen-symmetrized.cif", Box::new(cif)),
-        ("cif/zno-rounded-thirds.cif", Box::new(cif)),
-        (
-            "lammps/lio-charge-triclinic.data",
-            Box::new(|f| StructureInput::LammpsData {
+            }
+        }),
+        ("extxyz/ase-masses-momenta.xyz", |f| StructureInput::Xyz {
+            file: f,
+            frame: None,
+        }),
+        ("cif/li3po4-icsd-style.cif", cif),
+        ("cif/li3po4-pymatgen-symmetrized.cif", cif),
+        ("cif/zno-rounded-thirds.cif", cif),
+        ("lammps/lio-charge-triclinic.data", |f| {
+            StructureInput::LammpsData {
                 file: f,
                 atom_style: None,
                 types: vec!["Li".into(), "O".into()],
-            }),
-        ),
+            }
+        }),
     ];
     let mut read = 0;
     let mut refused = 0;
