@@ -228,3 +228,44 @@ fn bad_data_files_name_the_file_and_the_line() {
     );
     assert!(e.contains("bad.data:1:") && e.contains("units `lj`"), "{e}");
 }
+
+/// `units = real` (Å/fs) velocities are converted to Å/ps; `units = metal` ones are taken
+/// as they are, without the warning about unknown units.
+#[test]
+fn velocity_units_follow_the_file() {
+    let text = std::fs::read_to_string(fixtures().join("ar-atomic.data")).unwrap();
+    let species = vec![Species {
+        name: "Ar".into(),
+        mass: 39.95,
+        charge: 0.0,
+    }];
+    let dir = tempfile::tempdir().unwrap();
+    let velocities = |units: &str| {
+        let edited = text.replacen("timestep = 0", &format!("timestep = 0, units = {units}"), 1);
+        let path = write(dir.path(), "x.data", &edited);
+        let built = structure::build(
+            &StructureInput::LammpsData {
+                file: path.display().to_string(),
+                atom_style: None,
+                types: vec!["Ar".into()],
+            },
+            1,
+            Path::new(""),
+            &species,
+            Path::new("in.ron"),
+        )
+        .unwrap();
+        assert!(
+            !built.warnings.iter().any(|w| w.contains("units")),
+            "{:?}",
+            built.warnings
+        );
+        built.system.velocities
+    };
+    let metal = velocities("metal");
+    let real = velocities("real");
+    assert!(metal.iter().flatten().any(|&v| v != 0.0));
+    for (m, r) in metal.iter().flatten().zip(real.iter().flatten()) {
+        assert_eq!(*r, 1000.0 * m);
+    }
+}

@@ -595,6 +595,21 @@ Velocities
     }
 
     #[test]
+    fn type_labels_name_the_types_and_may_stand_for_them() {
+        let labelled = CHARGE
+            .replace(
+                "Atoms # charge",
+                "Atom Type Labels\n\n1 Li\n2 O\n\nAtoms # charge",
+            )
+            .replace("2 2 -1.2 1 1 1 0 0 0", "2 O -1.2 1 1 1 0 0 0");
+        let d = read(&labelled, None).unwrap();
+        assert_eq!(d.type_labels, vec![Some("Li".into()), Some("O".into())]);
+        assert_eq!(d.atoms[1].kind, 1);
+        let e = read(&labelled.replace("2 O -1.2", "2 Xe -1.2"), None).unwrap_err();
+        assert!(e.message.contains("atom type `Xe`"), "{e}");
+    }
+
+    #[test]
     fn errors_name_the_line_and_what_was_found() {
         let e = read(&CHARGE.replace("Atoms # charge", "Atoms"), None).unwrap_err();
         assert!(e.message.contains("atom_style"), "{e}");

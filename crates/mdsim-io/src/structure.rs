@@ -722,6 +722,8 @@ fn velocity_warning(system: &System, path: &Path, source: &str) -> Option<String
     }
     let hint = if source == "momenta" {
         "check the file".to_string()
+    } else if source == "Velocities" {
+        "check the units of the data file (mdsim reads metal units, Å/ps, unless the first line says `units = real`)".to_string()
     } else {
         format!("mdsim reads `{source}` in Å/ps; velocities in Å/fs (QUIP, GPUMD, the extxyz plugin of ASE) must be multiplied by 1000, in ASE's unit (Å/10.18 fs) divided by 0.0101805")
     };
