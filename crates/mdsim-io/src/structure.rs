@@ -304,20 +304,15 @@ fn read_cif(
     let mut sites = Vec::with_capacity(c.sites.len());
     let mut rounded = 0;
     for s in &c.sites {
-        let keys = [Some(s.label.as_str()), s.type_symbol.as_deref()];
-        let mapped = keys.iter().flatten().find_map(|k| {
+        let element = elements::element_prefix(s.type_symbol.as_deref().unwrap_or(&s.label));
+        // The first key of the map that matches: the label, the type symbol, the element.
+        let keys = [Some(s.label.as_str()), s.type_symbol.as_deref(), element];
+        let mapped = keys.into_iter().flatten().find_map(|k| {
             let i = input.species.keys().position(|x| x == k)?;
             used_keys[i] = true;
-            input.species.get(*k).cloned()
-        });
-        let element = elements::element_prefix(s.type_symbol.as_deref().unwrap_or(&s.label));
-        let by_element = element.and_then(|e| {
-            let i = input.species.keys().position(|x| x == e)?;
-            used_keys[i] = true;
-            input.species.get(e).cloned()
+            input.species.get(k).cloned()
         });
         let name = mapped
-            .or(by_element)
             .or(element.map(str::to_string))
             .ok_or_else(|| {
                 syntax(
