@@ -40,7 +40,8 @@ pub struct Setup {
     /// The force field as read (inline or from its file) and its file, if any.
     pub force_field_input: ForceFieldInput,
     pub force_field_path: Option<PathBuf>,
-    /// The structure file, when the structure is read from one.
+    /// The structure file when it is the starting structure as it stands (an extended XYZ
+    /// file of one frame; see `structure::Built::path`): copied to the outputs and hashed.
     pub structure_path: Option<PathBuf>,
     pub system: System,
     pub force_field: ForceField,

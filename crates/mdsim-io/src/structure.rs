@@ -24,7 +24,9 @@ pub const CHARGE_TOLERANCE: f64 = 1e-6;
 #[derive(Clone, Debug)]
 pub struct Built {
     pub system: System,
-    /// The structure file, when the structure was read from one.
+    /// The structure file when it is the starting structure as it stands (an extended XYZ
+    /// file of one frame), to be copied and hashed with the outputs; `None` otherwise (the
+    /// run then writes the built structure).
     pub path: Option<PathBuf>,
     /// One sentence each, naming the file and the column or key.
     pub warnings: Vec<String>,
@@ -649,9 +651,11 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
             unused.join(", ")
         ));
     }
+    // A file of one frame is the starting structure (the run copies it and records its
+    // hash); of a trajectory, only the chosen frame is, and the run writes that frame.
     Ok(Built {
         system,
-        path: Some(path.to_path_buf()),
+        path: (frame.count == 1).then(|| path.to_path_buf()),
         warnings,
     })
 }
