@@ -256,7 +256,10 @@ fn velocity_units_follow_the_file() {
         )
         .unwrap();
         assert!(
-            !built.warnings.iter().any(|w| w.contains("units")),
+            !built
+                .warnings
+                .iter()
+                .any(|w| w.contains("does not say its units")),
             "{:?}",
             built.warnings
         );
