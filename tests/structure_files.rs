@@ -219,3 +219,28 @@ fn bad_cifs_name_the_line() {
     let e = refused("x.cif", &partial, structure);
     assert!(e.contains("Li1") && e.contains("occupancy 0.75"), "{e}");
 }
+
+/// Velocities of a file that the run replaces are named in a warning.
+#[test]
+fn replaced_file_velocities_are_named() {
+    let dir = root().join("tests/data/ase-momenta");
+    let text = std::fs::read_to_string(dir.join("nve-from-file-velocities.ron")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["ase-momenta.xyz", "argon-lj.ron"] {
+        std::fs::copy(dir.join(f), tmp.path().join(f)).unwrap();
+    }
+    let text = text.replace(
+        "timestep_ps:",
+        "initial_temperature: 50.0,\n    timestep_ps:",
+    );
+    let input = write(tmp.path(), "in.ron", &text);
+    let out = run(&["check"], &input, tmp.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "the file's velocities are not used: initial_temperature draws new ones at 50 K"
+        ),
+        "{err}"
+    );
+}

@@ -266,7 +266,8 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
     // Structure, then the Coulomb parameters that depend on it.
     let built = structure::build(&input.structure, input.seed, dir, &species, path)?;
     let mut system = built.system;
-    let warnings = built.warnings;
+    let mut warnings = built.warnings;
+    warnings.extend(structure::replaced_velocities(&system, &input, path));
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
     if !(1e-15..=0.1).contains(&c.accuracy) {

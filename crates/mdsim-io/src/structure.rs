@@ -701,6 +701,28 @@ pub(crate) fn compare_per_species<'a>(
     })
 }
 
+/// A warning when the structure brings velocities that the run replaces: `minimize` starts
+/// from rest, `initial_temperature` draws new ones (what the user asked for, but the file's
+/// velocities are then not used).
+pub fn replaced_velocities(
+    system: &System,
+    input: &crate::input::Input,
+    input_path: &Path,
+) -> Option<String> {
+    if system.velocities.iter().flatten().all(|&v| v == 0.0) {
+        return None;
+    }
+    let by = match (&input.minimize, input.initial_temperature) {
+        (_, Some(t)) => format!("initial_temperature draws new ones at {t} K"),
+        (Some(_), None) => "minimize starts the run from rest".to_string(),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "{}: structure: the file's velocities are not used: {by}",
+        input_path.display()
+    ))
+}
+
 /// A warning when velocities read from a file give an implausible temperature (a unit
 /// mistake: `velo` in Å/fs read as Å/ps gives a millionth of the temperature).
 fn velocity_warning(system: &System, path: &Path, source: &str) -> Option<String> {
