@@ -20,6 +20,11 @@ pub const AMU_A2_PS2_TO_EV: f64 = 1.0 / EV_TO_AMU_A2_PS2;
 pub const EV_PER_A3_TO_BAR: f64 = 1.602176634e6;
 /// 1 Å²/ps in cm²/s.
 pub const A2_PER_PS_TO_CM2_PER_S: f64 = 1e-4;
+/// ASE's unit of time in ps: Å·√(amu/eV) = 1e-10·√(amu/e) s with ASE's default constants
+/// (CODATA 2014: e = 1.6021766208e-19 C, amu = 1.660539040e-27 kg, `ase.units`), ≈ 10.18 fs.
+/// ASE's velocities are in Å per this unit and its momenta in amu·Å per this unit:
+/// v [Å/ps] = p / m / ASE_TIME_UNIT_PS.
+pub const ASE_TIME_UNIT_PS: f64 = 0.010180505671156723;
 
 #[cfg(test)]
 mod tests {
@@ -36,5 +41,14 @@ mod tests {
         // 1 eV/Å³ = 1.602176634e-19 J / 1e-30 m³ = 1.602176634e11 Pa = 1.602176634e6 bar
         assert!((ELEMENTARY_CHARGE_C / 1e-30 / 1e5 - EV_PER_A3_TO_BAR).abs() < 1e-3);
         assert!((BOLTZMANN_J_K / ELEMENTARY_CHARGE_C - BOLTZMANN_EV_K).abs() < 1e-14);
+    }
+
+    /// ASE (`ase.units`, CODATA 2014): second = 1e10·√(e/amu), so one ASE time unit is
+    /// 1e-10·√(amu/e) s = 1e2·√(amu/e) ps.
+    #[test]
+    fn ase_time_unit_follows_from_codata_2014() {
+        let (e, amu) = (1.6021766208e-19_f64, 1.660539040e-27_f64);
+        let unit_ps = 1e2 * (amu / e).sqrt();
+        assert!((unit_ps / ASE_TIME_UNIT_PS - 1.0).abs() < 1e-15);
     }
 }

@@ -358,15 +358,22 @@ pub(crate) fn copy_inputs(setup: &Setup, dir: &Path) -> Result<()> {
     if let Some(p) = &setup.force_field_path {
         std::fs::copy(p, dir.join(POTENTIAL_COPY)).context("cannot copy the potential file")?;
     }
-    // The starting structure as extended XYZ: the file it was read from, or what was built.
-    match &setup.structure_path {
-        Some(p) => std::fs::copy(p, dir.join(STRUCTURE_COPY)).map(|_| ()),
-        None => std::fs::write(
+    // The structure file verbatim (a continued run reads it from here), and the starting
+    // structure as extended XYZ: an XYZ file is its own copy, anything else is written as
+    // built.
+    let source = setup.input.structure.source_file();
+    if let (Some(p), Some((_, copy))) = (&setup.structure_path, source) {
+        std::fs::copy(p, dir.join(copy))
+            .with_context(|| format!("cannot copy {} to {copy}", p.display()))?;
+    }
+    if source.is_none_or(|(_, copy)| copy != STRUCTURE_COPY) {
+        std::fs::write(
             dir.join(STRUCTURE_COPY),
             xyz_frame(&setup.system, 0, 0.0, false),
-        ),
+        )
+        .context("cannot write structure.xyz")?;
     }
-    .context("cannot write structure.xyz")
+    Ok(())
 }
 
 pub(crate) fn print_header(setup: &Setup, engine: &Engine, dir: &Path, threads: usize) {

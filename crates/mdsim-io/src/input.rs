@@ -67,10 +67,43 @@ pub enum StructureInput {
         species: String,
     },
     /// An extended XYZ file (path relative to the input file) with a `Lattice="…"` cell.
-    Xyz { file: String },
+    /// `frame` picks a frame of a file with several: k ≥ 0 from the start, −1 the last,
+    /// −2 the one before, …; `None` (default) is the last frame, as `ase.io.read`.
+    Xyz {
+        file: String,
+        #[serde(default)]
+        frame: Option<i64>,
+    },
     /// A crystal from lattice parameters, sites and symmetry operations, replicated, with
     /// seeded substitutions and interstitials (see `crystal::CrystalInput`).
     Crystal(crate::crystal::CrystalInput),
+    /// A crystal read from a CIF (cell, symmetry operations, sites), then built as `Crystal`
+    /// (see `cif::CifInput`).
+    Cif(crate::cif::CifInput),
+    /// A LAMMPS data file (path relative to the input file; see `lammps_data`). `types`
+    /// names the species of atom types 1, 2, … (default: the file's type labels, else the
+    /// first word of each `Masses` comment); `atom_style` is needed when the file does not
+    /// say it (`Atoms # charge`).
+    LammpsData {
+        file: String,
+        #[serde(default)]
+        atom_style: Option<String>,
+        #[serde(default)]
+        types: Vec<String>,
+    },
+}
+
+impl StructureInput {
+    /// The structure file the input names (relative to the input file), and the name of
+    /// its copy in a run folder; `None` for built structures.
+    pub fn source_file(&self) -> Option<(&str, &'static str)> {
+        match self {
+            Self::Xyz { file, .. } => Some((file, "structure.xyz")),
+            Self::Cif(c) => Some((&c.file, "structure.cif")),
+            Self::LammpsData { file, .. } => Some((file, "structure.data")),
+            Self::Lattice { .. } | Self::Crystal(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

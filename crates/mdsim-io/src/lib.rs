@@ -1,12 +1,17 @@
 //! mdsim-io: the RON input schema, force-field files, structure builders and readers, and
 //! output writers.
 
+pub mod cif;
 pub mod crystal;
+pub mod elements;
+pub mod extxyz;
 #[cfg(feature = "hdf5")]
 pub mod h5md;
 pub mod input;
+pub mod lammps_data;
 pub mod lattice;
 pub mod setup;
+pub mod structure;
 pub mod xyz;
 
 pub use input::Input;

@@ -2,16 +2,14 @@
 //! file, the position or the field, and what to do.
 
 use crate::input::*;
-use crate::{crystal, lattice, xyz};
+use crate::structure;
 use mdsim_core::coulomb;
 use mdsim_core::ewald::EwaldError;
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
 use mdsim_core::safety::{HardMinimum, Violation};
 use mdsim_core::units::EV_TO_AMU_A2_PS2;
-use mdsim_core::{
-    velocities, Cell, ForceField, PairPotential, PairSpec, PairTerm, Species, System,
-};
+use mdsim_core::{velocities, ForceField, PairPotential, PairSpec, PairTerm, Species, System};
 use std::path::{Path, PathBuf};
 
 /// An input problem. `Display` gives the one-paragraph message shown to the user.
@@ -46,7 +44,8 @@ pub struct Setup {
     pub force_field_path: Option<PathBuf>,
     /// The time step (ps), checked; NaN for an input loaded for a single point without one.
     pub timestep_ps: f64,
-    /// The structure file, when the structure is read from one.
+    /// The structure file the structure is read from (extended XYZ, CIF, LAMMPS data):
+    /// copied to the outputs ([`StructureInput::source_file`] names the copy) and hashed.
     pub structure_path: Option<PathBuf>,
     pub system: System,
     pub force_field: ForceField,
@@ -101,7 +100,9 @@ pub enum Purpose {
 
 /// Name of the copy of the potential file in a run folder.
 pub const POTENTIAL_COPY: &str = "potential.ron";
-/// Name of the starting structure in a run folder (a copy of an `Xyz` structure file).
+/// Name of the starting structure in a run folder: a copy of an `Xyz` structure file, or
+/// the structure as built (extended XYZ). Copies of other structure files are named by
+/// [`StructureInput::source_file`].
 pub const STRUCTURE_COPY: &str = "structure.xyz";
 
 /// Reads, parses, checks and builds an input file for a run.
@@ -117,7 +118,8 @@ pub fn load_for(path: &Path, purpose: Purpose) -> Result<Setup, InputError> {
 
 /// Loads the input copied into a run folder (`input.ron`), reading the potential and
 /// structure files it names from their copies beside it ([`POTENTIAL_COPY`],
-/// [`STRUCTURE_COPY`]): the names in the input are relative to the original input's folder.
+/// [`StructureInput::source_file`]): the names in the input are relative to the original
+/// input's folder.
 /// Used to continue a run from its folder alone.
 pub fn load_run_folder(dir: &Path) -> Result<Setup, InputError> {
     load_resolving(&dir.join("input.ron"), Purpose::Run, &|_name, copy| {
@@ -135,10 +137,10 @@ fn load_resolving(
     let text = read(path)?;
     let input: Input = parse_ron(path, &text)?;
     let mut warnings = Vec::new();
-    let structure_path = match &input.structure {
-        StructureInput::Xyz { file } => Some(resolve(file, STRUCTURE_COPY)),
-        StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
-    };
+    let structure_path = input
+        .structure
+        .source_file()
+        .map(|(name, copy)| resolve(name, copy));
     let (force_field_input, force_field_path) = match &input.potential {
         PotentialSource::Inline(ff) => (ff.clone(), None),
         PotentialSource::File(file) => {
@@ -337,13 +339,16 @@ fn load_resolving(
     }
 
     // Structure, then the Coulomb parameters that depend on it.
-    let mut system = build_structure(
+    let built = structure::build_from(
         &input.structure,
         input.seed,
         structure_path.as_deref(),
         &species,
         path,
     )?;
+    let mut system = built.system;
+    warnings.extend(built.warnings);
+    warnings.extend(structure::replaced_velocities(&system, &input, path));
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
     if !(1e-15..=0.1).contains(&c.accuracy) {
@@ -528,11 +533,11 @@ fn build_species(ff: &ForceFieldInput) -> Result<Vec<Species>, FieldError> {
     Ok(species)
 }
 
-fn species_index(species: &[Species], name: &str) -> Option<usize> {
+pub(crate) fn species_index(species: &[Species], name: &str) -> Option<usize> {
     species.iter().position(|s| s.name == name)
 }
 
-fn known_names(species: &[Species]) -> String {
+pub(crate) fn known_names(species: &[Species]) -> String {
     species
         .iter()
         .map(|s| s.name.as_str())
@@ -658,109 +663,6 @@ fn build_term(term: &TermInput) -> Result<PairTerm, String> {
             PairTerm::Power { c, n }
         }
     })
-}
-
-/// `file` is the path of an `Xyz` structure file.
-fn build_structure(
-    s: &StructureInput,
-    seed: u64,
-    file: Option<&Path>,
-    species: &[Species],
-    input_path: &Path,
-) -> Result<System, InputError> {
-    let here = |field: &str, message: String| InputError::Invalid {
-        path: input_path.display().to_string(),
-        field: field.to_string(),
-        message,
-    };
-    match s {
-        StructureInput::Lattice {
-            kind,
-            a,
-            repeat,
-            species: name,
-        } => {
-            let t = species_index(species, name).ok_or_else(|| {
-                here(
-                    "structure.species",
-                    format!(
-                        "unknown species `{name}`; the species defined are: {}",
-                        known_names(species)
-                    ),
-                )
-            })?;
-            if !(*a > 0.0 && a.is_finite()) {
-                return Err(here(
-                    "structure.a",
-                    format!("the lattice constant must be positive (Å), got {a}"),
-                ));
-            }
-            if repeat.0 == 0 || repeat.1 == 0 || repeat.2 == 0 {
-                return Err(here(
-                    "structure.repeat",
-                    "each repetition must be at least 1".into(),
-                ));
-            }
-            let (l, positions) = lattice::cubic_lattice(*kind, *a, *repeat);
-            let cell = Cell::orthorhombic(l[0], l[1], l[2])
-                .map_err(|e| here("structure", e.to_string()))?;
-            let types = vec![t; positions.len()];
-            Ok(System::new(cell, species.to_vec(), types, positions))
-        }
-        StructureInput::Crystal(c) => {
-            let built = crystal::build(c, seed)
-                .map_err(|e| here(&format!("structure.{}", e.field), e.message))?;
-            let mut types = Vec::with_capacity(built.species.len());
-            for name in &built.species {
-                types.push(species_index(species, name).ok_or_else(|| {
-                    here(
-                        "structure",
-                        format!("the crystal contains species `{name}`, which the force field does not define ({})", known_names(species)),
-                    )
-                })?);
-            }
-            Ok(System::new(
-                built.cell,
-                species.to_vec(),
-                types,
-                built.positions,
-            ))
-        }
-        StructureInput::Xyz { file: name } => {
-            let p = file.map_or_else(|| PathBuf::from(name), Path::to_path_buf);
-            let text = read(&p)?;
-            let frame = xyz::parse(&text).map_err(|e| InputError::Syntax {
-                path: p.display().to_string(),
-                line: e.line,
-                column: 1,
-                message: e.message,
-            })?;
-            let l = frame.lattice;
-            let cell = Cell::new(l[0], l[1], l[2]).map_err(|e| InputError::Invalid {
-                path: p.display().to_string(),
-                field: "Lattice".into(),
-                message: e.to_string(),
-            })?;
-            let mut types = Vec::with_capacity(frame.species.len());
-            for (k, name) in frame.species.iter().enumerate() {
-                let t = species_index(species, name).ok_or_else(|| InputError::Syntax {
-                    path: p.display().to_string(),
-                    line: k + 3,
-                    column: 1,
-                    message: format!(
-                        "unknown species `{name}`; the force field defines: {}",
-                        known_names(species)
-                    ),
-                })?;
-                types.push(t);
-            }
-            let mut system = System::new(cell, species.to_vec(), types, frame.positions);
-            if let Some(v) = frame.velocities {
-                system.velocities = v;
-            }
-            Ok(system)
-        }
-    }
 }
 
 /// What the equations of motion need from the starting state: atoms that can move, zero
