@@ -313,7 +313,7 @@ struct Checkpoint<'a> {
     cell: [[f64; 3]; 3],
     positions: &'a [[f64; 3]],
     velocities: &'a [[f64; 3]],
-    images: &'a [[i32; 3]],
+    images: &'a [[i64; 3]],
 }
 
 fn write_checkpoint(dir: &Path, s: &System, step: u64, dt: f64) -> Result<()> {

@@ -16,6 +16,8 @@ pub enum CellError {
     Degenerate { volume: f64 },
     #[error("the cell vectors contain a non-finite number")]
     NonFinite,
+    #[error("the cell vectors are too skewed to reduce: their tilts exceed 10^12 box lengths, more than their digits can resolve; give a compact cell")]
+    TooSkewed,
 }
 
 impl Cell {
@@ -33,6 +35,18 @@ impl Cell {
         }
         let h_inv = h.try_inverse().ok_or(CellError::Degenerate { volume })?;
         Ok(Self { h, h_inv })
+    }
+
+    /// A cell of the lattice spanned by a, b, c in either handedness: the vectors as given
+    /// when (a × b)·c > 0, else (a, b, −c), which spans the same lattice.
+    pub fn right_handed(a: [f64; 3], b: [f64; 3], c: [f64; 3]) -> Result<Self, CellError> {
+        let det = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+            + a[2] * (b[0] * c[1] - b[1] * c[0]);
+        if det < 0.0 {
+            Self::new(a, b, c.map(|x| -x))
+        } else {
+            Self::new(a, b, c)
+        }
     }
 
     /// Orthorhombic cell with edge lengths lx, ly, lz.
@@ -129,18 +143,18 @@ impl Cell {
     /// Wraps a position into the cell; returns the wrapped position and the lattice
     /// translation (in cell vectors) that was subtracted.
     #[inline]
-    pub fn wrap(&self, x: [f64; 3]) -> ([f64; 3], [i32; 3]) {
+    pub fn wrap(&self, x: [f64; 3]) -> ([f64; 3], [i64; 3]) {
         let mut s = self.to_fractional(x);
-        let mut shift = [0i32; 3];
+        let mut shift = [0i64; 3];
         for k in 0..3 {
             let f = s[k].floor();
             s[k] -= f;
             // Round-off can leave s == 1.0 exactly; keep s in [0, 1).
             if s[k] >= 1.0 {
                 s[k] -= 1.0;
-                shift[k] = f as i32 + 1;
+                shift[k] = (f as i64).saturating_add(1);
             } else {
-                shift[k] = f as i32;
+                shift[k] = f as i64;
             }
         }
         (self.to_cartesian(s), shift)
@@ -148,7 +162,7 @@ impl Cell {
 
     /// Cartesian vector of the lattice translation n_a·a + n_b·b + n_c·c.
     #[inline]
-    pub fn translation(&self, n: [i32; 3]) -> [f64; 3] {
+    pub fn translation(&self, n: [i64; 3]) -> [f64; 3] {
         self.to_cartesian([n[0] as f64, n[1] as f64, n[2] as f64])
     }
 

@@ -2,7 +2,7 @@
 //! file, the position or the field, and what to do.
 
 use crate::input::*;
-use crate::{crystal, lattice, xyz};
+use crate::{checks, crystal, lattice, xyz};
 use mdsim_core::ewald::{EwaldError, EwaldParams};
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::BuckinghamRepair;
@@ -262,8 +262,29 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         }
     }
 
+    // Absurd sizes are refused before anything is allocated.
+    checks::run_length(&input, &stage_steps).map_err(|(f, m)| here(&f, m))?;
+    checks::structure_size(&input.structure).map_err(|(f, m)| here(&f, m))?;
+
     // Structure, then the Coulomb parameters that depend on it.
     let mut system = build_structure(&input.structure, input.seed, dir, &species, path)?;
+    let cell_source = match &input.structure {
+        StructureInput::Xyz { file } => checks::CellSource {
+            file: dir.join(file).display().to_string(),
+            field: "Lattice".into(),
+        },
+        _ => checks::CellSource {
+            file: path.display().to_string(),
+            field: "structure".into(),
+        },
+    };
+    let reduced =
+        checks::reduce_cell(&mut system, &cell_source).map_err(|m| InputError::Invalid {
+            path: cell_source.file.clone(),
+            field: cell_source.field.clone(),
+            message: m,
+        })?;
+    let mut warnings: Vec<String> = reduced.note.into_iter().collect();
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
     if !(1e-15..=0.1).contains(&c.accuracy) {
@@ -307,20 +328,14 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
     let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
     let force_field = ForceField::new(pair, ewald, &species_charges);
     let cutoff = force_field.cutoff();
+    checks::cell_fits(&system.cell, reduced.width_as_written, cutoff, skin)
+        .map_err(|(f, m)| here(&f, m))?;
+    checks::memory(&input, &stage_steps, &system, &force_field).map_err(|(f, m)| here(&f, m))?;
     let min_width = system
         .cell
         .perpendicular_widths()
         .into_iter()
         .fold(f64::INFINITY, f64::min);
-    if min_width < 2.0 * cutoff {
-        return Err(here(
-            "structure",
-            format!(
-                "the box is too small for the cutoff: its narrowest width is {min_width:.4} Å but twice the cutoff is {:.4} Å, so an atom would interact with its own periodic images; use a larger supercell or a shorter cutoff",
-                2.0 * cutoff
-            ),
-        ));
-    }
     if let Some(rdf) = &tr.rdf {
         if !(rdf.r_max > 0.0 && rdf.r_max <= 0.5 * min_width) || rdf.bins == 0 || rdf.every == 0 {
             return Err(here(
@@ -346,6 +361,17 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         ));
     }
     system.wrap_positions();
+    let species_source = checks::SpeciesSource {
+        file: &ff_path.display().to_string(),
+        prefix: ff_prefix,
+    };
+    warnings.extend(checks::plausibility(
+        &path.display().to_string(),
+        &input,
+        &species,
+        &species_source,
+        &system,
+    ));
     let structure_path = match &input.structure {
         StructureInput::Xyz { file } => Some(dir.join(file)),
         StructureInput::Lattice { .. } | StructureInput::Crystal(_) => None,
@@ -361,7 +387,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         force_field,
         stage_steps,
         hard_minimum,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -624,7 +650,7 @@ fn build_structure(
                 message: e.message,
             })?;
             let l = frame.lattice;
-            let cell = Cell::new(l[0], l[1], l[2]).map_err(|e| InputError::Invalid {
+            let cell = Cell::right_handed(l[0], l[1], l[2]).map_err(|e| InputError::Invalid {
                 path: p.display().to_string(),
                 field: "Lattice".into(),
                 message: e.to_string(),
