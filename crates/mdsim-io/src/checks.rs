@@ -59,10 +59,19 @@ pub(crate) fn structure_size(s: &StructureInput) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// Where the cell came from, for messages: the file and the field holding it.
+/// Where the cell came from, for messages: the file and the field holding it, and the lattice
+/// vectors as written there when they may differ from the system's cell (a left-handed
+/// lattice is built as (a, b, −c)).
 pub(crate) struct CellSource {
     pub file: String,
     pub field: String,
+    pub written: Option<[[f64; 3]; 3]>,
+}
+
+/// The lattice vectors written in an extended XYZ file (`None` if it cannot be read again).
+pub(crate) fn written_lattice(path: &std::path::Path) -> Option<[[f64; 3]; 3]> {
+    let text = std::fs::read_to_string(path).ok()?;
+    crate::xyz::parse(&text).ok().map(|f| f.lattice)
 }
 
 /// The result of [`reduce_cell`]: a note when the cell changed, and the narrowest width of the
@@ -77,7 +86,10 @@ pub(crate) struct ReducedCell {
 /// unwrapped positions equal to the given ones) and velocities are unchanged. Refuses atoms
 /// absurdly far from the cell.
 pub(crate) fn reduce_cell(system: &mut System, source: &CellSource) -> Result<ReducedCell, String> {
-    let given = [0, 1, 2].map(|k| system.cell.vector(k));
+    // The cell as written: for a left-handed lattice the system holds (a, b, −c).
+    let given = source
+        .written
+        .unwrap_or_else(|| [0, 1, 2].map(|k| system.cell.vector(k)));
     let r = reduce(given).map_err(|e| e.to_string())?;
     far_atom(&r.cell, system)?;
     let width_as_written = narrowest(r.widths_before);
@@ -153,8 +165,13 @@ fn reduction_note(given: &[[f64; 3]; 3], r: &Reduction, source: &CellSource) -> 
             )
         })
         .collect();
+    let m = &r.transform;
+    let det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    let handedness = if det < 0 { " (left-handed)" } else { "" };
     format!(
-        "{}: {}: the cell a = {}, b = {}, c = {} Å is the same periodic lattice as the compact cell {} Å, which mdsim uses (narrowest perpendicular width {:.4} → {:.4} Å); the atoms were wrapped into it (positions moved by lattice vectors only, velocities unchanged), and trajectories and checkpoints show this cell",
+        "{}: {}: the cell a = {}, b = {}, c = {} Å{handedness} is the same periodic lattice as the compact, right-handed cell {} Å, which mdsim uses (narrowest perpendicular width {:.4} → {:.4} Å); the atoms were wrapped into it (positions moved by lattice vectors only, velocities unchanged), and trajectories and checkpoints show this cell",
         source.file,
         source.field,
         vector_text(given[0]),

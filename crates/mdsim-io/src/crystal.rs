@@ -763,6 +763,15 @@ impl<'a> Supercell<'a> {
                 format!("each repetition must be at least 1, got ({na}, {nb}, {nc})"),
             ));
         }
+        let atoms = [na, nb, nc]
+            .iter()
+            .try_fold(unit.len() as u64, |acc, &k| acc.checked_mul(k as u64));
+        mdsim_core::limits::check_atoms(
+            atoms,
+            &format!("{na} × {nb} × {nc} unit cells of {} atoms", unit.len()),
+            "check `repeat` for a typo",
+        )
+        .map_err(|m| error("repeat", m))?;
         let cell = Cell::from_parameters(
             a * na as f64,
             b * nb as f64,

@@ -272,10 +272,12 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         StructureInput::Xyz { file } => checks::CellSource {
             file: dir.join(file).display().to_string(),
             field: "Lattice".into(),
+            written: checks::written_lattice(&dir.join(file)),
         },
         _ => checks::CellSource {
             file: path.display().to_string(),
             field: "structure".into(),
+            written: None,
         },
     };
     let reduced =

@@ -88,11 +88,14 @@ pub fn parse(text: &str) -> Result<XyzFrame, XyzError> {
     let species_col = species_col.ok_or_else(|| err(2, "Properties has no species column"))?;
     let pos_col = pos_col.ok_or_else(|| err(2, "Properties has no pos:R:3 column"))?;
 
+    // The count line is not trusted with the allocation (a typo of 10¹² atoms): the vectors
+    // grow as lines are read.
+    let cap = n.min(1 << 16);
     let mut frame = XyzFrame {
         lattice,
-        species: Vec::with_capacity(n),
-        positions: Vec::with_capacity(n),
-        velocities: velo_col.map(|_| Vec::with_capacity(n)),
+        species: Vec::with_capacity(cap),
+        positions: Vec::with_capacity(cap),
+        velocities: velo_col.map(|_| Vec::with_capacity(cap)),
     };
     for k in 0..n {
         let line_no = k + 3;
