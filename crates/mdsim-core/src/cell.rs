@@ -234,6 +234,15 @@ mod tests {
     }
 
     #[test]
+    fn image_counts_go_beyond_32_bits() {
+        // An atom that crossed the cell 3·10⁹ times (a long, hot run) keeps an exact count.
+        let cell = Cell::orthorhombic(10.0, 10.0, 10.0).unwrap();
+        let (w, n) = cell.wrap([3.0e10 + 2.5, -4.0e10 + 1.0, 5.0]);
+        assert_eq!(n, [3_000_000_000, -4_000_000_000, 0]);
+        assert!((w[0] - 2.5).abs() < 1e-5 && (w[1] - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
     fn minimum_image_is_shortest_in_skewed_cell() {
         let cell = Cell::new([10.0, 0.0, 0.0], [7.0, 5.0, 0.0], [0.0, 0.0, 10.0]).unwrap();
         let d = [4.2, 3.9, 0.5];

@@ -90,7 +90,7 @@ pub fn parse(text: &str) -> Result<XyzFrame, XyzError> {
 
     // The count line is not trusted with the allocation (a typo of 10¹² atoms): the vectors
     // grow as lines are read.
-    let cap = n.min(1 << 16);
+    let cap = n.min(4096);
     let mut frame = XyzFrame {
         lattice,
         species: Vec::with_capacity(cap),
