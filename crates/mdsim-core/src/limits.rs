@@ -1,6 +1,8 @@
 //! Size limits, so that an input with absurd numbers (a repeat of 10¹¹ cells, a duration of
 //! 10³⁰⁰ ps) is refused with a message before anything is allocated or run.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 /// Most atoms a system may hold: the neighbour list stores atom indices as `u32`.
 pub const MAX_ATOMS: u64 = 1 << 31;
 
@@ -16,6 +18,27 @@ pub const BYTES_PER_PAIR: u64 = 6;
 /// Most MD (or minimisation) steps of one input: 10¹² steps take 11 days at 10⁶ steps/s, far
 /// beyond any run of this engine; larger counts are typos or unit mistakes.
 pub const MAX_STEPS: u64 = 1_000_000_000_000;
+
+/// A lower memory budget set by [`set_memory_budget`] (bytes; 0 = none).
+static BUDGET: AtomicU64 = AtomicU64::new(0);
+
+/// Lowers the memory an input may ask for below the machine's, for the whole process (tests
+/// and fuzzing use it so that large but valid inputs are refused instead of built); `None`
+/// returns to the machine's memory.
+pub fn set_memory_budget(bytes: Option<u64>) {
+    BUDGET.store(bytes.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// The memory an input may ask for: the machine's ([`memory_of_machine`]) or the lower
+/// budget set by [`set_memory_budget`]; `None` when neither is known.
+pub fn memory_budget() -> Option<u64> {
+    let budget = BUDGET.load(Ordering::Relaxed);
+    match (memory_of_machine(), budget) {
+        (m, 0) => m,
+        (Some(m), b) => Some(m.min(b)),
+        (None, b) => Some(b),
+    }
+}
 
 /// The memory of this machine (RAM plus swap, bytes), where the system says it (Linux:
 /// /proc/meminfo); `None` elsewhere.
@@ -51,10 +74,15 @@ pub fn format_bytes(bytes: f64) -> String {
 /// Checks that `bytes` (an estimate for `what`) fit in this machine's memory; the error is a
 /// sentence that ends with `what to do`.
 pub fn check_memory(what: &str, bytes: f64, what_to_do: &str) -> Result<(), String> {
-    match memory_of_machine() {
+    match memory_budget() {
         Some(m) if bytes > m as f64 => Err(format!(
-            "{what} would need at least {} of memory, more than this machine has ({}); {what_to_do}",
+            "{what} would need at least {} of memory, more than {} ({}); {what_to_do}",
             format_bytes(bytes),
+            if BUDGET.load(Ordering::Relaxed) == 0 {
+                "this machine has"
+            } else {
+                "the budget set for this process"
+            },
             format_bytes(m as f64)
         )),
         _ => Ok(()),
