@@ -5,10 +5,12 @@
 
 use crate::input::{EnsembleInput, Input, StructureInput};
 use crate::lattice;
+use crate::setup::InputError;
 use mdsim_core::limits::{self, MAX_STEPS};
 use mdsim_core::reduction::{reduce, Reduction};
 use mdsim_core::units::{BOLTZMANN_EV_K, EV_TO_AMU_A2_PS2};
 use mdsim_core::{Cell, ForceField, Species, System};
+use std::path::Path;
 
 /// A refused input: the field and the message.
 pub(crate) type FieldError = (String, String);
@@ -62,14 +64,31 @@ pub(crate) fn structure_size(s: &StructureInput) -> Result<(), FieldError> {
 /// Where the cell came from, for messages: the file and the field holding it, and the lattice
 /// vectors as written there when they may differ from the system's cell (a left-handed
 /// lattice is built as (a, b, −c)).
-pub(crate) struct CellSource {
-    pub file: String,
-    pub field: String,
-    pub written: Option<[[f64; 3]; 3]>,
+struct CellSource {
+    file: String,
+    field: String,
+    written: Option<[[f64; 3]; 3]>,
+}
+
+impl CellSource {
+    fn new(structure: &StructureInput, dir: &Path, input_path: &Path) -> Self {
+        match structure {
+            StructureInput::Xyz { file } => Self {
+                file: dir.join(file).display().to_string(),
+                field: "Lattice".into(),
+                written: written_lattice(&dir.join(file)),
+            },
+            _ => Self {
+                file: input_path.display().to_string(),
+                field: "structure".into(),
+                written: None,
+            },
+        }
+    }
 }
 
 /// The lattice vectors written in an extended XYZ file (`None` if it cannot be read again).
-pub(crate) fn written_lattice(path: &std::path::Path) -> Option<[[f64; 3]; 3]> {
+fn written_lattice(path: &Path) -> Option<[[f64; 3]; 3]> {
     let text = std::fs::read_to_string(path).ok()?;
     crate::xyz::parse(&text).ok().map(|f| f.lattice)
 }
@@ -85,15 +104,26 @@ pub(crate) struct ReducedCell {
 /// atoms into it, so positions move by lattice vectors only (the image counters keep the
 /// unwrapped positions equal to the given ones) and velocities are unchanged. Refuses atoms
 /// absurdly far from the cell.
-pub(crate) fn reduce_cell(system: &mut System, source: &CellSource) -> Result<ReducedCell, String> {
+pub(crate) fn reduce_cell(
+    system: &mut System,
+    structure: &StructureInput,
+    dir: &Path,
+    input_path: &Path,
+) -> Result<ReducedCell, InputError> {
+    let source = CellSource::new(structure, dir, input_path);
+    let refuse = |message: String| InputError::Invalid {
+        path: source.file.clone(),
+        field: source.field.clone(),
+        message,
+    };
     // The cell as written: for a left-handed lattice the system holds (a, b, −c).
     let given = source
         .written
         .unwrap_or_else(|| [0, 1, 2].map(|k| system.cell.vector(k)));
-    let r = reduce(given).map_err(|e| e.to_string())?;
-    far_atom(&r.cell, system)?;
+    let r = reduce(given).map_err(|e| refuse(e.to_string()))?;
+    far_atom(&r.cell, system).map_err(refuse)?;
     let width_as_written = narrowest(r.widths_before);
-    let note = (!r.is_unchanged()).then(|| reduction_note(&given, &r, source));
+    let note = (!r.is_unchanged()).then(|| reduction_note(&given, &r, &source));
     if !r.is_unchanged() {
         system.cell = r.cell;
     }
@@ -344,26 +374,25 @@ fn observer_memory(input: &Input, stage_steps: &[u64], system: &System) -> Resul
     .map_err(|m| ("transport".to_string(), m))
 }
 
-/// Where a species was defined, for warnings: the file and the prefix of its field.
-pub(crate) struct SpeciesSource<'a> {
-    pub file: &'a str,
-    pub prefix: &'a str,
-}
-
 /// Warnings for values that are allowed but outside anything physical in metal units.
+///
+/// `force_field` is the file that defines the species and the prefix of their fields there
+/// (`"potential."` for an inline force field).
 pub(crate) fn plausibility(
-    input_file: &str,
+    input_path: &Path,
     input: &Input,
+    force_field: (&Path, &str),
     species: &[Species],
-    species_source: &SpeciesSource,
     system: &System,
 ) -> Vec<String> {
     use plausible::*;
+    let input_file = input_path.display().to_string();
     let mut w = Vec::new();
     let ff = |k: usize, field: &str| {
         format!(
             "{}: {}species[{k}].{field}",
-            species_source.file, species_source.prefix
+            force_field.0.display(),
+            force_field.1
         )
     };
     for (k, s) in species.iter().enumerate() {

@@ -268,24 +268,7 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
 
     // Structure, then the Coulomb parameters that depend on it.
     let mut system = build_structure(&input.structure, input.seed, dir, &species, path)?;
-    let cell_source = match &input.structure {
-        StructureInput::Xyz { file } => checks::CellSource {
-            file: dir.join(file).display().to_string(),
-            field: "Lattice".into(),
-            written: checks::written_lattice(&dir.join(file)),
-        },
-        _ => checks::CellSource {
-            file: path.display().to_string(),
-            field: "structure".into(),
-            written: None,
-        },
-    };
-    let reduced =
-        checks::reduce_cell(&mut system, &cell_source).map_err(|m| InputError::Invalid {
-            path: cell_source.file.clone(),
-            field: cell_source.field.clone(),
-            message: m,
-        })?;
+    let reduced = checks::reduce_cell(&mut system, &input.structure, dir, path)?;
     let mut warnings: Vec<String> = reduced.note.into_iter().collect();
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
@@ -363,15 +346,11 @@ pub fn load(path: &Path) -> Result<Setup, InputError> {
         ));
     }
     system.wrap_positions();
-    let species_source = checks::SpeciesSource {
-        file: &ff_path.display().to_string(),
-        prefix: ff_prefix,
-    };
     warnings.extend(checks::plausibility(
-        &path.display().to_string(),
+        path,
         &input,
+        (ff_path, ff_prefix),
         &species,
-        &species_source,
         &system,
     ));
     let structure_path = match &input.structure {
