@@ -166,24 +166,19 @@ impl Cell {
         self.to_cartesian([n[0] as f64, n[1] as f64, n[2] as f64])
     }
 
-    /// Shortest periodic image of a displacement, exact for any cell shape: the image t₀ of
-    /// the rounded fractional coordinates is refined by searching every lattice translation
-    /// that could be closer. A closer image t has |t − t₀| < 2|d − t₀| = R, so its offset from
-    /// t₀ along cell vector k is at most R / width_k: ±1 or ±2 for compact cells, more for
-    /// tilted ones.
+    /// Shortest periodic image of a displacement: the image of the rounded fractional
+    /// coordinates is refined by searching its 27 neighbouring images. Exact for compact
+    /// cells — every simulation cell is one after loading, see [`crate::reduction`] — (as
+    /// ASE's `find_mic` after Minkowski reduction); for a strongly tilted cell, reduce it
+    /// first.
     pub fn minimum_image(&self, d: [f64; 3]) -> [f64; 3] {
         let s = self.to_fractional(d);
         let base = [s[0].round(), s[1].round(), s[2].round()];
-        let t0 = self.to_cartesian(base);
-        let d0 = [d[0] - t0[0], d[1] - t0[1], d[2] - t0[2]];
-        let r = 2.0 * (d0[0] * d0[0] + d0[1] * d0[1] + d0[2] * d0[2]).sqrt();
-        let widths = self.perpendicular_widths();
-        let reach = widths.map(|w| ((r / w).ceil() as i64).clamp(1, 1000));
         let mut best = d;
         let mut best_r2 = f64::INFINITY;
-        for na in -reach[0]..=reach[0] {
-            for nb in -reach[1]..=reach[1] {
-                for nc in -reach[2]..=reach[2] {
+        for na in -1..=1 {
+            for nb in -1..=1 {
+                for nc in -1..=1 {
                     let t = self.to_cartesian([
                         base[0] + na as f64,
                         base[1] + nb as f64,
@@ -270,17 +265,25 @@ mod tests {
     }
 
     #[test]
-    fn minimum_image_is_shortest_in_a_strongly_tilted_cell() {
-        // b and c tilted by several box lengths: rounding the fractional coordinates alone
-        // lands far from the nearest image.
-        let cell = Cell::new([10.0, 0.0, 0.0], [37.0, 9.0, 0.0], [-52.0, 26.0, 11.0]).unwrap();
+    fn minimum_image_is_shortest_in_a_reduced_tilted_cell() {
+        // b and c tilted by several box lengths: after reduction the 27-image search is exact.
+        let given = [[10.0, 0.0, 0.0], [37.0, 9.0, 0.0], [-52.0, 26.0, 11.0]];
+        let cell = crate::reduction::reduce(given).unwrap().cell;
         let r2 = |v: [f64; 3]| v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-        for d in [[4.2, 3.9, 0.5], [-13.0, 7.7, 5.2], [31.0, -2.0, -4.0]] {
+        let mut seed = 1u64;
+        let mut u = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for _ in 0..200 {
+            let d = [80.0 * u(), 80.0 * u(), 80.0 * u()];
             let m = cell.minimum_image(d);
             let mut best = f64::INFINITY;
-            for na in -20..=20 {
-                for nb in -20..=20 {
-                    for nc in -20..=20 {
+            for na in -12..=12 {
+                for nb in -12..=12 {
+                    for nc in -12..=12 {
                         let t = cell.translation([na, nb, nc]);
                         best = best.min(r2([d[0] - t[0], d[1] - t[1], d[2] - t[2]]));
                     }
