@@ -48,6 +48,11 @@ const REALS: &[&str] = &[
     "5e-324", "NaN", "inf", "-inf",
 ];
 
+/// The repository root (inputs/, potentials/, tests/cases/).
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 /// The files a case may start from, relative to the corpus root.
 struct Corpus {
     root: tempfile::TempDir,
