@@ -353,5 +353,8 @@ fn nacl_madelung_energy_in_a_tilted_cell() {
         [[0, 1, 0], [1, 0, 0], [4, 0, 1]],
     ));
     assert!((left / madelung - 1.0).abs() < 1e-7, "{left} vs {madelung}");
-    assert!((left - compact).abs() < 1e-8 * compact.abs(), "{left} vs {compact}");
+    assert!(
+        (left - compact).abs() < 1e-8 * compact.abs(),
+        "{left} vs {compact}"
+    );
 }
