@@ -358,35 +358,46 @@ fn sigterm_writes_a_checkpoint_stops_and_resumes_exactly() {
     assert_same_folder(&d.join("straight"), &cut);
 }
 
-/// SIGKILL at arbitrary moments of a run that writes a checkpoint every step (so most kills
-/// land during a checkpoint write): every time, the run continues from the last complete
-/// checkpoint, and the folder ends as that of a run that never stopped.
+/// SIGKILL at moments of a run that writes a checkpoint every step (so most kills land
+/// during a checkpoint write): every time, the run continues from the last complete
+/// checkpoint, and the folder ends as that of a run that never stopped. The kills follow the
+/// run's progress (not the clock), so a fast machine cannot finish the run first.
 #[test]
 fn sigkill_during_checkpoint_writes_loses_only_the_steps_since_the_last() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let text = long_argon(1).replace("duration_ps: 200.0", "duration_ps: 2.0");
+    let text = long_argon(1).replace("duration_ps: 200.0", "duration_ps: 10.0");
     let input = write(d, "in.ron", &text);
     let input = input.to_str().unwrap();
+    let cut = d.join("cut");
+    let checkpoint_step = || {
+        let setup = mdsim_io::load_run_folder(&cut).ok()?;
+        mdsim_driver::checkpoint::load(&cut, &setup)
+            .ok()
+            .map(|(cp, _)| cp.header.step)
+    };
     let mut resumed_from = Vec::new();
-    for (k, delay_ms) in [40u64, 110, 75].into_iter().enumerate() {
+    for (k, kill_after) in [30u64, 310, 620].into_iter().enumerate() {
         let mut child = if k == 0 {
             spawn(d, &["run", input, "-o", "cut"])
         } else {
             spawn(d, &["resume", "cut"])
         };
-        wait_for(&d.join("cut/checkpoint.bin"), &mut child);
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        let start = Instant::now();
+        while checkpoint_step().is_none_or(|s| s < kill_after) {
+            assert!(child.try_wait().unwrap().is_none(), "mdsim ended early");
+            assert!(start.elapsed() < Duration::from_secs(120), "no progress");
+        }
         signal(&child, "KILL");
         let status = wait(&mut child, Duration::from_secs(60));
         assert!(!status.success(), "the run ended before the kill");
-        let setup = mdsim_io::load_run_folder(&d.join("cut")).unwrap();
-        let (cp, _) = mdsim_driver::checkpoint::load(&d.join("cut"), &setup).unwrap();
-        resumed_from.push(cp.header.step);
+        let step = checkpoint_step().expect("a checkpoint survives the kill");
+        assert!(step >= kill_after && step < 1000, "{step}");
+        resumed_from.push(step);
     }
     ok(&mdsim_in(d, &["resume", "cut"]));
     ok(&mdsim_in(d, &["run", input, "-o", "straight"]));
-    assert_same_folder(&d.join("straight"), &d.join("cut"));
+    assert_same_folder(&d.join("straight"), &cut);
     eprintln!("killed and resumed at steps {resumed_from:?}");
 }
 

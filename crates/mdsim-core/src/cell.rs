@@ -16,6 +16,8 @@ pub enum CellError {
     Degenerate { volume: f64 },
     #[error("the cell vectors contain a non-finite number")]
     NonFinite,
+    #[error("the cell vectors are too skewed to reduce: their tilts exceed 10^12 box lengths, more than their digits can resolve; give a compact cell")]
+    TooSkewed,
 }
 
 impl Cell {
@@ -33,6 +35,18 @@ impl Cell {
         }
         let h_inv = h.try_inverse().ok_or(CellError::Degenerate { volume })?;
         Ok(Self { h, h_inv })
+    }
+
+    /// A cell of the lattice spanned by a, b, c in either handedness: the vectors as given
+    /// when (a × b)·c > 0, else (a, b, −c), which spans the same lattice.
+    pub fn right_handed(a: [f64; 3], b: [f64; 3], c: [f64; 3]) -> Result<Self, CellError> {
+        let det = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
+            + a[2] * (b[0] * c[1] - b[1] * c[0]);
+        if det < 0.0 {
+            Self::new(a, b, c.map(|x| -x))
+        } else {
+            Self::new(a, b, c)
+        }
     }
 
     /// Orthorhombic cell with edge lengths lx, ly, lz.
@@ -129,18 +143,18 @@ impl Cell {
     /// Wraps a position into the cell; returns the wrapped position and the lattice
     /// translation (in cell vectors) that was subtracted.
     #[inline]
-    pub fn wrap(&self, x: [f64; 3]) -> ([f64; 3], [i32; 3]) {
+    pub fn wrap(&self, x: [f64; 3]) -> ([f64; 3], [i64; 3]) {
         let mut s = self.to_fractional(x);
-        let mut shift = [0i32; 3];
+        let mut shift = [0i64; 3];
         for k in 0..3 {
             let f = s[k].floor();
             s[k] -= f;
             // Round-off can leave s == 1.0 exactly; keep s in [0, 1).
             if s[k] >= 1.0 {
                 s[k] -= 1.0;
-                shift[k] = f as i32 + 1;
+                shift[k] = (f as i64).saturating_add(1);
             } else {
-                shift[k] = f as i32;
+                shift[k] = f as i64;
             }
         }
         (self.to_cartesian(s), shift)
@@ -148,12 +162,15 @@ impl Cell {
 
     /// Cartesian vector of the lattice translation n_a·a + n_b·b + n_c·c.
     #[inline]
-    pub fn translation(&self, n: [i32; 3]) -> [f64; 3] {
+    pub fn translation(&self, n: [i64; 3]) -> [f64; 3] {
         self.to_cartesian([n[0] as f64, n[1] as f64, n[2] as f64])
     }
 
-    /// Shortest periodic image of a displacement, exact for any cell shape: the rounded
-    /// fractional image is refined by searching its 27 neighbouring images.
+    /// Shortest periodic image of a displacement: the image of the rounded fractional
+    /// coordinates is refined by searching its 27 neighbouring images. Exact for compact
+    /// cells — every simulation cell is one after loading, see [`crate::reduction`] — (as
+    /// ASE's `find_mic` after Minkowski reduction); for a strongly tilted cell, reduce it
+    /// first.
     pub fn minimum_image(&self, d: [f64; 3]) -> [f64; 3] {
         let s = self.to_fractional(d);
         let base = [s[0].round(), s[1].round(), s[2].round()];
@@ -220,6 +237,15 @@ mod tests {
     }
 
     #[test]
+    fn image_counts_go_beyond_32_bits() {
+        // An atom that crossed the cell 3·10⁹ times (a long, hot run) keeps an exact count.
+        let cell = Cell::orthorhombic(10.0, 10.0, 10.0).unwrap();
+        let (w, n) = cell.wrap([3.0e10 + 2.5, -4.0e10 + 1.0, 5.0]);
+        assert_eq!(n, [3_000_000_000, -4_000_000_000, 0]);
+        assert!((w[0] - 2.5).abs() < 1e-5 && (w[1] - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
     fn minimum_image_is_shortest_in_skewed_cell() {
         let cell = Cell::new([10.0, 0.0, 0.0], [7.0, 5.0, 0.0], [0.0, 0.0, 10.0]).unwrap();
         let d = [4.2, 3.9, 0.5];
@@ -236,6 +262,35 @@ mod tests {
             }
         }
         assert!((r2(m) - best).abs() < 1e-12);
+    }
+
+    #[test]
+    fn minimum_image_is_shortest_in_a_reduced_tilted_cell() {
+        // b and c tilted by several box lengths: after reduction the 27-image search is exact.
+        let given = [[10.0, 0.0, 0.0], [37.0, 9.0, 0.0], [-52.0, 26.0, 11.0]];
+        let cell = crate::reduction::reduce(given).unwrap().cell;
+        let r2 = |v: [f64; 3]| v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+        let mut seed = 1u64;
+        let mut u = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for _ in 0..200 {
+            let d = [80.0 * u(), 80.0 * u(), 80.0 * u()];
+            let m = cell.minimum_image(d);
+            let mut best = f64::INFINITY;
+            for na in -12..=12 {
+                for nb in -12..=12 {
+                    for nc in -12..=12 {
+                        let t = cell.translation([na, nb, nc]);
+                        best = best.min(r2([d[0] - t[0], d[1] - t[1], d[2] - t[2]]));
+                    }
+                }
+            }
+            assert!((r2(m) - best).abs() < 1e-9, "{d:?}: {} vs {best}", r2(m));
+        }
     }
 
     #[test]

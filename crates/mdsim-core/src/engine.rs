@@ -257,7 +257,7 @@ pub struct EngineState {
     pub positions: Vec<[f64; 3]>,
     pub velocities: Vec<[f64; 3]>,
     pub forces: Vec<[f64; 3]>,
-    pub images: Vec<[i32; 3]>,
+    pub images: Vec<[i64; 3]>,
     pub neighbor_list: NeighborListState,
 }
 

@@ -231,8 +231,7 @@ impl NeighborList {
         for na in -axes[0].max_shift..=axes[0].max_shift {
             for nb in -axes[1].max_shift..=axes[1].max_shift {
                 for nc in -axes[2].max_shift..=axes[2].max_shift {
-                    self.shifts
-                        .push(cell.translation([na as i32, nb as i32, nc as i32]));
+                    self.shifts.push(cell.translation([na, nb, nc]));
                 }
             }
         }
@@ -409,7 +408,7 @@ pub fn brute_force_pairs(
     r_max: f64,
 ) -> Vec<(usize, usize, [f64; 3])> {
     let widths = cell.perpendicular_widths();
-    let reach = widths.map(|w| (r_max / w).ceil() as i32 + 1);
+    let reach = widths.map(|w| (r_max / w).ceil() as i64 + 1);
     let mut out = Vec::new();
     for i in 0..positions.len() {
         for j in i..positions.len() {

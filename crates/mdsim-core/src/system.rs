@@ -25,7 +25,7 @@ pub struct System {
     pub positions: Vec<[f64; 3]>,
     pub velocities: Vec<[f64; 3]>,
     pub forces: Vec<[f64; 3]>,
-    pub images: Vec<[i32; 3]>,
+    pub images: Vec<[i64; 3]>,
     /// Per-atom mass (amu), cached from the species.
     pub masses: Vec<f64>,
 }
@@ -72,7 +72,9 @@ impl System {
             let (w, n) = self.cell.wrap(*x);
             *x = w;
             for k in 0..3 {
-                img[k] += n[k];
+                // Saturating: only a position that is already absurd (a blown-up run, which
+                // stops on its non-finite energy) could reach 2⁶³ cell crossings.
+                img[k] = img[k].saturating_add(n[k]);
             }
         }
     }

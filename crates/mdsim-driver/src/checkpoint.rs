@@ -44,7 +44,7 @@ const TEMPORARY: &str = "checkpoint.bin.tmp";
 
 const MAGIC: &[u8; 8] = b"MDSIMCKP";
 /// Version of the file layout and of the encoded structs; raise it when either changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const PREFIX_LEN: usize = 8 + 4 + 8 + 32;
 
 /// What a checkpoint belongs to, checked before the rest is read.

@@ -740,6 +740,105 @@ fn unit_cell(input: &CrystalInput) -> Result<(Vec<SymmetryOperation>, UnitAtoms)
     Ok((ops, unit))
 }
 
+/// The closest free candidate of `order` (sorted by distance, then index); among those within
+/// [`TIE_TOLERANCE`] of it (e.g. mirror images, equally close but for round-off), the first in
+/// candidate order. The flag says whether the choice is settled: a candidate beyond the tie
+/// window was seen, so candidates further than all of `order` cannot change it.
+fn closest_free(
+    order: &[(f64, usize)],
+    free: impl Fn(usize) -> bool,
+) -> (Option<(f64, usize)>, bool) {
+    let mut pick: Option<(f64, usize)> = None;
+    for &(d, n) in order {
+        if let Some((d0, n0)) = pick {
+            if d > d0 + TIE_TOLERANCE {
+                return (pick, true);
+            }
+            if n < n0 && free(n) {
+                pick = Some((d, n));
+            }
+        } else if free(n) {
+            pick = Some((d, n));
+        }
+    }
+    (pick, false)
+}
+
+/// Atoms binned by the unit cell they lie in (compressed rows: the atoms of bin b are
+/// `atoms[start[b]..start[b + 1]]`, in index order), to find the atoms near a point.
+struct UnitCellBins {
+    dims: [usize; 3],
+    start: Vec<usize>,
+    atoms: Vec<usize>,
+}
+
+impl UnitCellBins {
+    fn new(frac: &[[f64; 3]], repeat: (usize, usize, usize)) -> Self {
+        let dims = [repeat.0, repeat.1, repeat.2];
+        let bin = |f: [f64; 3]| {
+            let i: [usize; 3] = std::array::from_fn(|k| {
+                ((wrap01(f[k]) * dims[k] as f64) as usize).min(dims[k] - 1)
+            });
+            (i[0] * dims[1] + i[1]) * dims[2] + i[2]
+        };
+        let mut start = vec![0usize; dims[0] * dims[1] * dims[2] + 1];
+        for f in frac {
+            start[bin(*f) + 1] += 1;
+        }
+        for b in 1..start.len() {
+            start[b] += start[b - 1];
+        }
+        let mut fill = start.clone();
+        let mut atoms = vec![0; frac.len()];
+        for (i, f) in frac.iter().enumerate() {
+            let b = bin(*f);
+            atoms[fill[b]] = i;
+            fill[b] += 1;
+        }
+        Self { dims, start, atoms }
+    }
+
+    /// Whether `f` holds for some atom in the bins that can hold an atom within `r` of `q`
+    /// (`widths`: the perpendicular widths of the supercell; an atom at fractional offset Δ_k
+    /// is at least widths_k·|Δ_k| away).
+    fn any_near(
+        &self,
+        q: [f64; 3],
+        r: f64,
+        widths: &[f64; 3],
+        mut f: impl FnMut(usize) -> bool,
+    ) -> bool {
+        let range = |k: usize| -> Vec<usize> {
+            let n = self.dims[k] as i64;
+            let reach = r / widths[k];
+            let lo = ((q[k] - reach) * n as f64).floor();
+            let hi = ((q[k] + reach) * n as f64).floor();
+            if hi - lo + 1.0 >= n as f64 {
+                (0..self.dims[k]).collect()
+            } else {
+                (lo as i64..=hi as i64)
+                    .map(|b| b.rem_euclid(n) as usize)
+                    .collect()
+            }
+        };
+        let (ra, rb, rc) = (range(0), range(1), range(2));
+        for &a in &ra {
+            for &b in &rb {
+                for &c in &rc {
+                    let bin = (a * self.dims[1] + b) * self.dims[2] + c;
+                    if self.atoms[self.start[bin]..self.start[bin + 1]]
+                        .iter()
+                        .any(|&i| f(i))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+}
+
 /// The supercell being built: fractional positions (of the supercell), species and labels.
 struct Supercell<'a> {
     input: &'a CrystalInput,
@@ -763,6 +862,15 @@ impl<'a> Supercell<'a> {
                 format!("each repetition must be at least 1, got ({na}, {nb}, {nc})"),
             ));
         }
+        let atoms = [na, nb, nc]
+            .iter()
+            .try_fold(unit.len() as u64, |acc, &k| acc.checked_mul(k as u64));
+        mdsim_core::limits::check_atoms(
+            atoms,
+            &format!("{na} × {nb} × {nc} unit cells of {} atoms", unit.len()),
+            "check `repeat` for a typo",
+        )
+        .map_err(|m| error("repeat", m))?;
         let cell = Cell::from_parameters(
             a * na as f64,
             b * nb as f64,
@@ -958,29 +1066,37 @@ impl<'a> Supercell<'a> {
         }
         // Candidates too close to an atom present before this rule are never usable.
         let periodic = Periodic::new(&self.cell);
+        // Atoms are binned by unit cell, so that each candidate looks only at the atoms within
+        // r_max (the same answer as looking at all of them, in time linear in the size).
+        let bins = UnitCellBins::new(&self.frac, self.input.repeat);
         let blocked: Vec<bool> = candidates
             .iter()
             .map(|&(_, q)| {
-                self.frac.iter().zip(&self.species).any(|(&p, s)| {
+                bins.any_near(q, r_max, &periodic.widths, |i| {
                     periodic
-                        .distance_below(p, q, r_max)
-                        .is_some_and(|d| d < min_of(s))
+                        .distance_below(self.frac[i], q, r_max)
+                        .is_some_and(|d| d < min_of(&self.species[i]))
                 })
             })
             .collect();
         let n_blocked = blocked.iter().filter(|b| **b).count();
+        // Candidates are searched within a radius that doubles until the choice below is
+        // settled inside it (or the radius covers the whole supercell).
+        let (na, nb, nc) = self.input.repeat;
+        let unit_width = (0..3)
+            .map(|k| periodic.widths[k] / [na, nb, nc][k] as f64)
+            .fold(0.0, f64::max);
+        let whole = (0..3)
+            .map(|k| {
+                let v = self.cell.vector(k);
+                (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+            })
+            .sum::<f64>();
 
         let mut used = vec![false; candidates.len()];
         let mut placed: Vec<(usize, Insertion)> = Vec::new(); // (candidate, insertion)
         for &target in targets {
             let t = self.frac[target];
-            let mut order: Vec<(f64, usize)> = candidates
-                .iter()
-                .enumerate()
-                .filter(|(n, _)| !blocked[*n] && !used[*n])
-                .map(|(n, &(_, q))| (periodic.distance(t, q), n))
-                .collect();
-            order.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
             let free = |n: usize| {
                 let q = candidates[n].1;
                 placed.iter().all(|(m, _)| {
@@ -989,21 +1105,23 @@ impl<'a> Supercell<'a> {
                         .is_none()
                 })
             };
-            // The closest free candidate; among those within TIE_TOLERANCE of it (e.g. mirror
-            // images, equally close but for round-off), the first in candidate order.
-            let mut pick: Option<(f64, usize)> = None;
-            for &(d, n) in &order {
-                if let Some((d0, n0)) = pick {
-                    if d > d0 + TIE_TOLERANCE {
-                        break;
-                    }
-                    if n < n0 && free(n) {
-                        pick = Some((d, n));
-                    }
-                } else if free(n) {
-                    pick = Some((d, n));
+            let mut radius = unit_width.max(r_max);
+            let pick = loop {
+                let all = radius >= whole;
+                let limit = if all { f64::INFINITY } else { radius };
+                let mut order: Vec<(f64, usize)> = candidates
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, _)| !blocked[*n] && !used[*n])
+                    .filter_map(|(n, &(_, q))| periodic.distance_below(t, q, limit).map(|d| (d, n)))
+                    .collect();
+                order.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+                match closest_free(&order, free) {
+                    (pick, true) => break pick,
+                    (pick, false) if all => break pick,
+                    _ => radius *= 2.0,
                 }
-            }
+            };
             if let Some((distance, n)) = pick {
                 used[n] = true;
                 let atom = self.frac.len() + placed.len();
@@ -1040,5 +1158,40 @@ impl<'a> Supercell<'a> {
             insertions.push(insertion);
         }
         Ok(insertions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The binned search finds exactly the atoms a search over all atoms finds.
+    #[test]
+    fn unit_cell_bins_find_every_near_atom() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let mut u = || rng.next_u64() as f64 / u64::MAX as f64;
+        let repeat = (4, 3, 5);
+        let cell =
+            Cell::from_parameters(4.0 * 5.1, 3.0 * 6.3, 5.0 * 4.7, 80.0, 95.0, 110.0).unwrap();
+        let periodic = Periodic::new(&cell);
+        let atoms: Vec<[f64; 3]> = (0..400).map(|_| [u(), u(), u()]).collect();
+        let bins = UnitCellBins::new(&atoms, repeat);
+        for _ in 0..300 {
+            let q = [u(), u(), u()];
+            for r in [0.5, 1.7, 3.0, 9.0, 40.0] {
+                let mut found = Vec::new();
+                bins.any_near(q, r, &periodic.widths, |i| {
+                    if periodic.distance_below(atoms[i], q, r).is_some() {
+                        found.push(i);
+                    }
+                    false
+                });
+                found.sort_unstable();
+                let all: Vec<usize> = (0..atoms.len())
+                    .filter(|&i| periodic.distance_below(atoms[i], q, r).is_some())
+                    .collect();
+                assert_eq!(found, all, "q = {q:?}, r = {r}");
+            }
+        }
     }
 }

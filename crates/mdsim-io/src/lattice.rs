@@ -2,6 +2,22 @@
 
 use crate::input::LatticeKind;
 
+/// Atoms in one conventional cubic cell of the lattice.
+pub fn atoms_per_cell(kind: LatticeKind) -> u64 {
+    match kind {
+        LatticeKind::Sc => 1,
+        LatticeKind::Bcc => 2,
+        LatticeKind::Fcc => 4,
+    }
+}
+
+/// Number of atoms of `cubic_lattice(kind, a, n)`; `None` when it overflows `u64`.
+pub fn n_atoms(kind: LatticeKind, n: (usize, usize, usize)) -> Option<u64> {
+    [n.0, n.1, n.2]
+        .iter()
+        .try_fold(atoms_per_cell(kind), |acc, &k| acc.checked_mul(k as u64))
+}
+
 /// Positions of a cubic lattice with constant `a` (Å) repeated `n` times; returns the
 /// orthorhombic box lengths and the positions, in a fixed order (cell by cell).
 pub fn cubic_lattice(

@@ -1,6 +1,7 @@
 //! mdsim-io: the RON input schema, force-field files, structure builders and readers, and
 //! output writers.
 
+pub mod checks;
 pub mod cif;
 pub mod crystal;
 pub mod elements;

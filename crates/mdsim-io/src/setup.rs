@@ -2,7 +2,7 @@
 //! file, the position or the field, and what to do.
 
 use crate::input::*;
-use crate::structure;
+use crate::{checks, structure};
 use mdsim_core::coulomb;
 use mdsim_core::ewald::EwaldError;
 use mdsim_core::neighbor::NeighborList;
@@ -338,6 +338,10 @@ fn load_resolving(
         }
     }
 
+    // Absurd sizes are refused before anything is allocated.
+    checks::run_length(&input, dt, &stage_steps).map_err(|(f, m)| here(&f, m))?;
+    checks::structure_size(&input.structure).map_err(|(f, m)| here(&f, m))?;
+
     // Structure, then the Coulomb parameters that depend on it.
     let built = structure::build_from(
         &input.structure,
@@ -347,7 +351,15 @@ fn load_resolving(
         path,
     )?;
     let mut system = built.system;
+    let reduced = checks::reduce_cell(
+        &mut system,
+        &input.structure,
+        structure_path.as_deref(),
+        built.written_cell,
+        path,
+    )?;
     warnings.extend(built.warnings);
+    warnings.extend(reduced.note);
     warnings.extend(structure::replaced_velocities(&system, &input, path));
     let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
     let c = &input.coulomb;
@@ -403,20 +415,15 @@ fn load_resolving(
     let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
     let force_field = ForceField::new(pair, coulomb, &species_charges);
     let cutoff = force_field.cutoff();
+    checks::cell_fits(&system.cell, reduced.width_as_written, cutoff, skin)
+        .map_err(|(f, m)| here(&f, m))?;
+    checks::memory(&input, dt, &stage_steps, &system, &force_field)
+        .map_err(|(f, m)| here(&f, m))?;
     let min_width = system
         .cell
         .perpendicular_widths()
         .into_iter()
         .fold(f64::INFINITY, f64::min);
-    if min_width < 2.0 * cutoff {
-        return Err(here(
-            "structure",
-            format!(
-                "the box is too small for the cutoff: its narrowest width is {min_width:.4} Å but twice the cutoff is {:.4} Å, so an atom would interact with its own periodic images; use a larger supercell or a shorter cutoff",
-                2.0 * cutoff
-            ),
-        ));
-    }
     if let Some(rdf) = &tr.rdf {
         if !(rdf.r_max > 0.0 && rdf.r_max <= 0.5 * min_width) || rdf.bins == 0 || rdf.every == 0 {
             return Err(here(
@@ -454,6 +461,14 @@ fn load_resolving(
             ));
         }
     }
+    warnings.extend(checks::plausibility(
+        path,
+        &input,
+        dt,
+        (ff_path, ff_prefix),
+        &species,
+        &system,
+    ));
     Ok(Setup {
         path: path.to_path_buf(),
         text,

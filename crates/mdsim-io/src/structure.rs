@@ -26,6 +26,9 @@ pub struct Built {
     pub system: System,
     /// One sentence each, naming the file and the column or key.
     pub warnings: Vec<String>,
+    /// The cell vectors as a file wrote them, when they may differ from `system.cell` (a
+    /// left-handed extended XYZ lattice is held as (a, b, −c)); for messages about the cell.
+    pub written_cell: Option<[[f64; 3]; 3]>,
 }
 
 /// Builds the structure of an input. `dir` is the folder of the input file (file paths are
@@ -58,6 +61,7 @@ pub fn build_from(
     let built = |system| Built {
         system,
         warnings: Vec::new(),
+        written_cell: None,
     };
     let file =
         || file.ok_or_else(|| here("structure", "the structure file was not resolved".into()));
@@ -258,7 +262,11 @@ fn read_lammps_data(
             coeffs.join(", ")
         ));
     }
-    Ok(Built { system, warnings })
+    Ok(Built {
+        system,
+        warnings,
+        written_cell: None,
+    })
 }
 
 /// The element whose standard mass is within 0.01 amu of `mass`, for hints.
@@ -388,7 +396,11 @@ fn read_cif(
             known_names(species)
         ),
     })?;
-    Ok(Built { system, warnings })
+    Ok(Built {
+        system,
+        warnings,
+        written_cell: None,
+    })
 }
 
 /// A built crystal as a system; `unknown` makes the error for a species the force field lacks.
@@ -495,10 +507,13 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
     frame.check_periodic().map_err(xyz_err)?;
     let names = frame.species().map_err(xyz_err)?;
     let positions = frame.positions().map_err(xyz_err)?;
-    let cell = Cell::new(lattice[0], lattice[1], lattice[2]).map_err(|e| InputError::Invalid {
-        path: p.to_string(),
-        field: "Lattice".into(),
-        message: e.to_string(),
+    // A left-handed lattice is the same lattice as (a, b, −c).
+    let cell = Cell::right_handed(lattice[0], lattice[1], lattice[2]).map_err(|e| {
+        InputError::Invalid {
+            path: p.to_string(),
+            field: "Lattice".into(),
+            message: e.to_string(),
+        }
     })?;
     let mut types = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
@@ -644,7 +659,11 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
             unused.join(", ")
         ));
     }
-    Ok(Built { system, warnings })
+    Ok(Built {
+        system,
+        warnings,
+        written_cell: Some(lattice),
+    })
 }
 
 /// For each species whose per-atom values in a file differ from the force field's, a

@@ -294,6 +294,23 @@ fn lpso_model_has_2970_atoms_and_is_neutral() {
     println!("  unit cells with 0, 1, 2, 3, 4 Si: {hist:?}");
 }
 
+/// Regression (found by tests/fuzz_input.rs): a supercell of 58,000 atoms with interstitials
+/// made the builder compare every candidate site with every atom (10⁹ distances, minutes);
+/// now each candidate looks at the atoms of the nearby unit cells only.
+#[test]
+fn large_supercells_with_interstitials_build() {
+    let mut input = with_repeat(LPSO, (3, 100, 6));
+    input.substitute[0].count = 1800;
+    let s = build(&input, 2015).unwrap();
+    assert_eq!(s.len(), 1800 * 32 + 1800);
+    assert_eq!(s.insertions.len(), 1800);
+    let q: f64 = s.species.iter().map(|x| charge(x)).sum();
+    assert!(q.abs() < 1e-6, "net charge {q}");
+    for ins in &s.insertions {
+        assert!(ins.distance < 3.0, "{ins:?}");
+    }
+}
+
 #[test]
 fn lpso_model_is_reproducible() {
     let input = parse(LPSO);

@@ -64,22 +64,29 @@ impl KSpace {
             dot(k, k) <= kc2
         };
 
+        // The half space n₀ > 0, or n₀ = 0 and n₁ > 0, or n₀ = n₁ = 0 and n₂ > 0, in
+        // lexicographic order: the box |n_d| ≤ kmax_d, then the vectors along one axis up to
+        // max(kmax), merged (enumerating the cube of side max(kmax) instead took minutes for a
+        // cell much longer in one direction).
         let mut vectors: Vec<[i32; 3]> = Vec::new();
-        for n0 in 0..=kmx {
-            for n1 in -kmx..=kmx {
-                if n0 == 0 && n1 < 0 {
-                    continue;
-                }
-                for n2 in -kmx..=kmx {
-                    if n0 == 0 && n1 == 0 && n2 <= 0 {
-                        continue;
-                    }
-                    if included([n0, n1, n2]) {
-                        vectors.push([n0, n1, n2]);
+        for n0 in 0..=km[0] {
+            for n1 in -km[1]..=km[1] {
+                for n2 in -km[2]..=km[2] {
+                    let n = [n0, n1, n2];
+                    if (n0, n1, n2) > (0, 0, 0) && included(n) {
+                        vectors.push(n);
                     }
                 }
             }
         }
+        for k in 1..=kmx {
+            for (d, n) in [[k, 0, 0], [0, k, 0], [0, 0, k]].into_iter().enumerate() {
+                if k > km[d] && included(n) {
+                    vectors.push(n);
+                }
+            }
+        }
+        vectors.sort_unstable();
         let m: [usize; 3] = std::array::from_fn(|d| {
             vectors
                 .iter()
