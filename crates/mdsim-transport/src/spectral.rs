@@ -229,12 +229,13 @@ pub fn fit_zero_frequency(spec: &Spectrum, opts: &SpectralOptions) -> Result<Spe
     let fcut_min = bisect_log(|fc| neff_at(fc) - neff_min, freqs[0], f_last);
     let fcut_max = f_last / (1.0 / WEIGHT_EPS - 1.0).powf(1.0 / beta);
     let ratio = (opts.fcut_spacing / beta).exp();
+    let shapes = Shapes::new(spec);
 
     let mut history: Vec<CutoffFit> = Vec::new();
     let mut best = f64::INFINITY;
     let mut fcut = fcut_min;
     while fcut <= fcut_max && fcut <= f_last {
-        let outcome = fit_at_cutoff(spec, opts, fcut);
+        let outcome = fit_at_cutoff(spec, &shapes, opts, fcut);
         let (fit, stop) = match outcome {
             Cutoff::Fit(f) => (Some(f), false),
             Cutoff::Failed => (None, false),
@@ -267,6 +268,12 @@ pub fn fit_zero_frequency(spec: &Spectrum, opts: &SpectralOptions) -> Result<Spe
 }
 
 fn validate(spec: &Spectrum, opts: &SpectralOptions) -> Result<()> {
+    if opts.degrees.len() > MAX_PARAMETERS {
+        return Err(TransportError::Config(format!(
+            "spectral model has {} degrees; at most {MAX_PARAMETERS} are supported",
+            opts.degrees.len()
+        )));
+    }
     if !opts.degrees.contains(&0) {
         return Err(TransportError::Config(
             "spectral model degrees must include 0 (the zero-frequency value)".into(),
@@ -325,145 +332,184 @@ enum Cutoff {
     OutOfData,
 }
 
-/// The points of one fit: scaled frequency u = f/f_cut, amplitude, shape α = ν/2, weight.
+/// Most parameters a spectral model may have.
+pub const MAX_PARAMETERS: usize = 4;
+
+/// Per-frequency constants of the Gamma likelihood (shape α = ν/2), computed once.
+struct Shapes {
+    alpha: Vec<f64>,
+    ln_gamma: Vec<f64>,
+    digamma: Vec<f64>,
+    trigamma: Vec<f64>,
+}
+
+impl Shapes {
+    fn new(spec: &Spectrum) -> Self {
+        let alpha: Vec<f64> = spec.dof.iter().map(|d| 0.5 * d).collect();
+        Self {
+            ln_gamma: alpha.iter().map(|&a| ln_gamma(a)).collect(),
+            digamma: alpha.iter().map(|&a| digamma(a)).collect(),
+            trigamma: alpha.iter().map(|&a| trigamma(a)).collect(),
+            alpha,
+        }
+    }
+}
+
+/// The points of one fit (a prefix of the spectrum): the basis u^s with u = f/f_cut, the
+/// amplitude and the switch weight.
 struct Points {
     u: Vec<f64>,
+    phi: Vec<[f64; MAX_PARAMETERS]>,
     amp: Vec<f64>,
-    alpha: Vec<f64>,
     w: Vec<f64>,
 }
 
 impl Points {
-    fn new(spec: &Spectrum, fcut_switch: f64, beta: f64, fcut_scale: f64) -> Self {
+    fn new(spec: &Spectrum, degrees: &[u32], fcut_switch: f64, beta: f64, fcut: f64) -> Self {
         let mut p = Points {
             u: Vec::new(),
+            phi: Vec::new(),
             amp: Vec::new(),
-            alpha: Vec::new(),
             w: Vec::new(),
         };
-        for k in 0..spec.freqs_thz.len() {
-            let w = switch(spec.freqs_thz[k], fcut_switch, beta);
+        for (&f, &amp) in spec.freqs_thz.iter().zip(&spec.amplitudes) {
+            let w = switch(f, fcut_switch, beta);
             if w < WEIGHT_EPS {
                 break;
             }
-            p.u.push(spec.freqs_thz[k] / fcut_scale);
-            p.amp.push(spec.amplitudes[k]);
-            p.alpha.push(0.5 * spec.dof[k]);
+            let u = f / fcut;
+            let mut phi = [0.0; MAX_PARAMETERS];
+            for (x, &s) in phi.iter_mut().zip(degrees) {
+                *x = u.powi(s as i32);
+            }
+            p.u.push(u);
+            p.phi.push(phi);
+            p.amp.push(amp);
             p.w.push(w);
         }
         p
     }
-}
 
-/// ln I = Σ_s b_s u^s at one point, and the basis u^s.
-fn basis(u: f64, degrees: &[u32]) -> Vec<f64> {
-    degrees.iter().map(|&s| u.powi(s as i32)).collect()
-}
+    fn len(&self) -> usize {
+        self.amp.len()
+    }
 
-fn log_model(b: &[f64], phi: &[f64]) -> f64 {
-    b.iter().zip(phi).map(|(x, y)| x * y).sum()
+    /// ln I(f_k) = Σ_s b_s u_k^s.
+    fn log_model(&self, k: usize, b: &[f64]) -> f64 {
+        b.iter().zip(&self.phi[k]).map(|(x, y)| x * y).sum()
+    }
 }
 
 /// Maximum-likelihood fit and cross-validation criterion at one cutoff.
-fn fit_at_cutoff(spec: &Spectrum, opts: &SpectralOptions, fcut: f64) -> Cutoff {
+fn fit_at_cutoff(spec: &Spectrum, sh: &Shapes, opts: &SpectralOptions, fcut: f64) -> Cutoff {
     let beta = opts.switch_exponent;
-    let cv = Points::new(spec, opts.cv_fcut_factor * fcut, beta, fcut);
-    if cv.u.len() == spec.freqs_thz.len() {
+    let degrees = &opts.degrees;
+    let cv = Points::new(spec, degrees, opts.cv_fcut_factor * fcut, beta, fcut);
+    if cv.len() == spec.freqs_thz.len() {
         return Cutoff::OutOfData;
     }
-    let pts = Points::new(spec, fcut, beta, fcut);
-    let degrees = &opts.degrees;
-    if pts.u.len() < degrees.len() + 1 {
+    let pts = Points::new(spec, degrees, fcut, beta, fcut);
+    let n = degrees.len();
+    if pts.len() < n + 1 {
         return Cutoff::Failed;
     }
-    let Some(b) = newton_fit(&pts, degrees) else {
+    let Some(b) = newton_fit(&pts, sh, n) else {
         return Cutoff::Failed;
     };
-    let (_, hess) = grad_hess(&pts, degrees, &b);
+    let (_, hess) = grad_hess(&pts, sh, &b);
     let Some((cov, _)) = spd_inverse(&hess) else {
         return Cutoff::Failed;
     };
-    let Some((crit, crit_expected)) = cv2l_criterion(&cv, degrees, &b, fcut, opts) else {
+    let Some((crit, crit_expected)) = cv2l_criterion(&cv, sh, degrees, &b, fcut, opts) else {
         return Cutoff::Failed;
     };
-    let (cost_mean, cost_var) = expected_cost(&pts, degrees, &b);
-    let neff: f64 = pts.w.iter().sum();
+    let (cost_mean, cost_var) = expected_cost(&pts, sh, &b);
     Cutoff::Fit(CutoffFit {
         fcut,
-        neff,
+        neff: pts.w.iter().sum(),
         b0: b[0],
         var_b0: cov[0][0],
         criterion: crit,
-        cost_zscore: (cost(&pts, degrees, &b) - cost_mean) / cost_var.sqrt(),
-        criterion_zscore: (crit - crit_expected) / (0.5 * degrees.len() as f64).sqrt(),
+        cost_zscore: (cost(&pts, sh, &b) - cost_mean) / cost_var.sqrt(),
+        criterion_zscore: (crit - crit_expected) / (0.5 * n as f64).sqrt(),
     })
 }
 
 /// Weighted negative log-likelihood Σ w [ln Γ(α) + ln θ − (α−1) ln(Î/θ) + Î/θ], θ = I/α.
-fn cost(p: &Points, degrees: &[u32], b: &[f64]) -> f64 {
-    (0..p.u.len())
+fn cost(p: &Points, sh: &Shapes, b: &[f64]) -> f64 {
+    (0..p.len())
         .map(|k| {
-            let (a, g) = (p.alpha[k], log_model(b, &basis(p.u[k], degrees)));
-            let ln_theta = g - a.ln();
+            let a = sh.alpha[k];
+            let ln_theta = p.log_model(k, b) - a.ln();
             let ratio_ln = p.amp[k].ln() - ln_theta;
-            p.w[k] * (ln_gamma(a) + ln_theta - (a - 1.0) * ratio_ln + ratio_ln.exp())
+            p.w[k] * (sh.ln_gamma[k] + ln_theta - (a - 1.0) * ratio_ln + ratio_ln.exp())
         })
         .sum()
 }
 
 /// Expected value (entropy) and variance of the cost for spectra drawn from the model.
-fn expected_cost(p: &Points, degrees: &[u32], b: &[f64]) -> (f64, f64) {
+fn expected_cost(p: &Points, sh: &Shapes, b: &[f64]) -> (f64, f64) {
     let mut mean = 0.0;
     let mut var = 0.0;
-    for k in 0..p.u.len() {
-        let (a, w) = (p.alpha[k], p.w[k]);
-        let ln_theta = log_model(b, &basis(p.u[k], degrees)) - a.ln();
-        mean += w * (a + ln_theta + ln_gamma(a) + (1.0 - a) * digamma(a));
-        var += w * w * ((a - 1.0).powi(2) * trigamma(a) - a + 2.0);
+    for k in 0..p.len() {
+        let (a, w) = (sh.alpha[k], p.w[k]);
+        let ln_theta = p.log_model(k, b) - a.ln();
+        mean += w * (a + ln_theta + sh.ln_gamma[k] + (1.0 - a) * sh.digamma[k]);
+        var += w * w * ((a - 1.0).powi(2) * sh.trigamma[k] - a + 2.0);
     }
     (mean, var)
 }
 
-/// Gradient and Hessian of Σ w α (g + Î e^{−g}) (the cost up to constants), g = ln I.
-fn grad_hess(p: &Points, degrees: &[u32], b: &[f64]) -> (Vec<f64>, Mat) {
-    let n = degrees.len();
+/// Gradient and Hessian in b of Σ w α (g + Î e^{−g}) (the cost up to constants), g = ln I.
+fn grad_hess(p: &Points, sh: &Shapes, b: &[f64]) -> (Vec<f64>, Mat) {
+    let n = b.len();
     let mut grad = vec![0.0; n];
     let mut hess = zeros(n, n);
-    for k in 0..p.u.len() {
-        let phi = basis(p.u[k], degrees);
-        let r = p.amp[k] * (-log_model(b, &phi)).exp();
-        let wa = p.w[k] * p.alpha[k];
+    for k in 0..p.len() {
+        let phi = &p.phi[k];
+        let r = p.amp[k] * (-p.log_model(k, b)).exp();
+        let wa = p.w[k] * sh.alpha[k];
         for i in 0..n {
             grad[i] += wa * phi[i] * (1.0 - r);
-            for j in 0..n {
+            for j in 0..=i {
                 hess[i][j] += wa * phi[i] * phi[j] * r;
             }
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            hess[j][i] = hess[i][j];
         }
     }
     (grad, hess)
 }
 
-fn reduced_cost(p: &Points, degrees: &[u32], b: &[f64]) -> f64 {
-    (0..p.u.len())
+fn reduced_cost(p: &Points, sh: &Shapes, b: &[f64]) -> f64 {
+    (0..p.len())
         .map(|k| {
-            let g = log_model(b, &basis(p.u[k], degrees));
-            p.w[k] * p.alpha[k] * (g + p.amp[k] * (-g).exp())
+            let g = p.log_model(k, b);
+            p.w[k] * sh.alpha[k] * (g + p.amp[k] * (-g).exp())
         })
         .sum()
 }
 
+fn mat_vec(a: &Mat, x: &[f64]) -> Vec<f64> {
+    a.iter()
+        .map(|row| row.iter().zip(x).map(|(p, q)| p * q).sum())
+        .collect()
+}
+
 /// Newton's method with backtracking on the (convex) cost, started from a least-squares fit
 /// of ln Î.
-fn newton_fit(p: &Points, degrees: &[u32]) -> Option<Vec<f64>> {
-    let n = degrees.len();
+fn newton_fit(p: &Points, sh: &Shapes, n: usize) -> Option<Vec<f64>> {
     // Start: weighted least squares of ln Î − (ψ(α) − ln α) (unbiased log), var ψ₁(α).
     let mut ata = zeros(n, n);
     let mut aty = vec![0.0; n];
-    for k in 0..p.u.len() {
-        let phi = basis(p.u[k], degrees);
-        let a = p.alpha[k];
-        let y = p.amp[k].ln() - digamma(a) + a.ln();
-        let w = p.w[k] / trigamma(a);
+    for k in 0..p.len() {
+        let phi = &p.phi[k];
+        let a = sh.alpha[k];
+        let y = p.amp[k].ln() - sh.digamma[k] + a.ln();
+        let w = p.w[k] / sh.trigamma[k];
         for i in 0..n {
             aty[i] += w * phi[i] * y;
             for j in 0..n {
@@ -472,24 +518,20 @@ fn newton_fit(p: &Points, degrees: &[u32]) -> Option<Vec<f64>> {
         }
     }
     let (inv, _) = spd_inverse(&ata)?;
-    let mut b: Vec<f64> = (0..n)
-        .map(|i| (0..n).map(|j| inv[i][j] * aty[j]).sum())
-        .collect();
-    let mut c = reduced_cost(p, degrees, &b);
+    let mut b = mat_vec(&inv, &aty);
+    let mut c = reduced_cost(p, sh, &b);
     for _ in 0..200 {
-        let (grad, hess) = grad_hess(p, degrees, &b);
+        let (grad, hess) = grad_hess(p, sh, &b);
         let (hinv, _) = spd_inverse(&hess)?;
-        let step: Vec<f64> = (0..n)
-            .map(|i| -(0..n).map(|j| hinv[i][j] * grad[j]).sum::<f64>())
-            .collect();
+        let step: Vec<f64> = mat_vec(&hinv, &grad).iter().map(|x| -x).collect();
         let decrement = -step.iter().zip(&grad).map(|(s, g)| s * g).sum::<f64>();
-        if decrement < 1e-20 * (1.0 + c.abs()) {
-            return b.iter().all(|x| x.is_finite()).then_some(b);
+        if decrement < 1e-13 * (1.0 + c.abs()) {
+            break;
         }
         let mut t = 1.0;
         loop {
             let trial: Vec<f64> = b.iter().zip(&step).map(|(x, s)| x + t * s).collect();
-            let ct = reduced_cost(p, degrees, &trial);
+            let ct = reduced_cost(p, sh, &trial);
             if ct.is_finite() && ct <= c - 0.25 * t * decrement {
                 b = trial;
                 c = ct;
@@ -501,7 +543,7 @@ fn newton_fit(p: &Points, degrees: &[u32]) -> Option<Vec<f64>> {
             }
         }
     }
-    Some(b)
+    b.iter().all(|x| x.is_finite()).then_some(b)
 }
 
 /// STACIE's CV2L criterion at one cutoff: the parameters are corrected to first order by
@@ -511,31 +553,35 @@ fn newton_fit(p: &Points, degrees: &[u32]) -> Option<Vec<f64>> {
 /// value.
 fn cv2l_criterion(
     cv: &Points,
+    sh: &Shapes,
     degrees: &[u32],
     b: &[f64],
     fcut: f64,
     opts: &SpectralOptions,
 ) -> Option<(f64, f64)> {
     let n = degrees.len();
-    let beta = opts.switch_exponent;
-    let f_cv = opts.cv_fcut_factor; // the cv points have u = f/fcut, switch at f_cv
+    let m = cv.len();
     let wsum: f64 = cv.w.iter().sum();
     if wsum <= n as f64 {
         return None;
     }
     let shrink = ((wsum - n as f64) / wsum).sqrt();
     // Rows in units of their standard error: A_kp = √α u^p / shrink, e_k = √α (Î/I − 1)/shrink.
-    let m = cv.u.len();
     let mut rows = Vec::with_capacity(m);
     let mut e = Vec::with_capacity(m);
     let mut w_lo = Vec::with_capacity(m);
     for k in 0..m {
-        let phi = basis(cv.u[k], degrees);
-        let i_model = log_model(b, &phi).exp();
-        let s = cv.alpha[k].sqrt() / shrink;
-        rows.push(phi.iter().map(|x| x * s).collect::<Vec<f64>>());
-        e.push(s * (cv.amp[k] / i_model - 1.0));
-        w_lo.push(switch(cv.u[k], 0.5 * f_cv, beta));
+        let s = sh.alpha[k].sqrt() / shrink;
+        let mut row = cv.phi[k];
+        row.iter_mut().for_each(|x| *x *= s);
+        rows.push(row);
+        e.push(s * (cv.amp[k] / cv.log_model(k, b).exp() - 1.0));
+        // u = f/f_cut, so the lower half switches at u = factor/2.
+        w_lo.push(switch(
+            cv.u[k],
+            0.5 * opts.cv_fcut_factor,
+            opts.switch_exponent,
+        ));
     }
     let w_hi: Vec<f64> = cv.w.iter().zip(&w_lo).map(|(a, l)| a - l).collect();
     // R_w = (Aᵀ W A)⁻¹ Aᵀ W for both weight vectors; d = (R_lo − R_hi) e, C_d = R_d R_dᵀ.
@@ -548,7 +594,7 @@ fn cv2l_criterion(
                 }
             }
         }
-        // Scale to unit diagonal before inverting (conditioning).
+        // Scaled to unit diagonal before inverting (conditioning).
         let d: Vec<f64> = (0..n).map(|i| ata[i][i].sqrt()).collect();
         if d.iter().any(|x| !(*x > 0.0)) {
             return None;

@@ -15,7 +15,13 @@ const DT: f64 = 0.01;
 
 fn spectral_run(n_rep: usize, t_ps: f64, seed0: u64) -> Coverage {
     let n_steps = (t_ps / DT).round() as usize;
-    let opts = SpectralOptions::default();
+    let mut opts = SpectralOptions::default();
+    if let Ok(d) = std::env::var("DEGREES") {
+        opts.degrees = d.split(',').map(|x| x.parse().unwrap()).collect();
+    }
+    if let Ok(d) = std::env::var("CVF") {
+        opts.cv_fcut_factor = d.parse().unwrap();
+    }
     let rows: Vec<(f64, f64, f64)> = (0..n_rep)
         .map(|r| {
             let p = caged_hoppers(seed0 + r as u64, N, n_steps, DT, D, A, TAU);
