@@ -269,6 +269,7 @@ impl BlockedCurves {
 }
 
 /// One stored time origin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Origin {
     /// Sample index of the origin.
     t: usize,
@@ -299,6 +300,9 @@ pub(crate) fn per_atom_mean_weights(groups: &[usize], n_groups: usize) -> Vec<f6
 /// `Σ_{k ∈ g} w_k · f(a_k(t0), a_k(t0 + τ))` over origins t0, separately per block.
 /// With `w_k = 1/N_g` and [`Kernel::SquaredDisplacement`] this is the per-atom mean MSD; with
 /// one vector `Σ_i q_i r_i` and weight 1 it is the collective (polarization) MSD.
+///
+/// The whole state (stored origins included) serialises, for checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowedCorrelator {
     kernel: Kernel,
     cfg: WindowConfig,

@@ -45,6 +45,7 @@
 //! println!("D(Li) = {} ± {} cm²/s", d[0].d_cm2_s.value, d[0].d_cm2_s.stderr);
 //! ```
 
+pub mod conductivity;
 mod correlator;
 mod csv;
 mod error;

@@ -14,6 +14,7 @@ use crate::units::{CM2_PER_S_PER_A2_PER_PS, DIMENSIONS};
 use crate::{csv, Estimate, Result, TransportError};
 
 /// Multiple-origin velocity autocorrelation per group (per-atom mean, Å²/ps²).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VacfAccumulator {
     corr: WindowedCorrelator,
 }
