@@ -1,6 +1,9 @@
 //! Dense linear algebra for the few-parameter fits of this crate (matrices of at most a few
 //! rows), so that no general linear-algebra dependency is needed here.
 
+// Dense index loops over tiny matrices read best as written.
+#![allow(clippy::needless_range_loop)]
+
 /// Square matrix stored row by row.
 pub(crate) type Mat = Vec<Vec<f64>>;
 

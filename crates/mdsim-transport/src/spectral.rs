@@ -19,6 +19,9 @@
 //! the cutoffs with weights ∝ exp(−criterion), so the uncertainty of the cutoff choice is part
 //! of the error bar. The method follows STACIE's published description; the code is ours.
 
+// Dense index loops over tiny matrices read best as written.
+#![allow(clippy::needless_range_loop)]
+
 use rustfft::{num_complex::Complex, FftPlanner};
 use serde::{Deserialize, Serialize};
 
@@ -596,7 +599,7 @@ fn cv2l_criterion(
         }
         // Scaled to unit diagonal before inverting (conditioning).
         let d: Vec<f64> = (0..n).map(|i| ata[i][i].sqrt()).collect();
-        if d.iter().any(|x| !(*x > 0.0)) {
+        if d.iter().any(|x| x.is_nan() || *x <= 0.0) {
             return None;
         }
         let scaled: Mat = (0..n)

@@ -32,8 +32,8 @@ pub fn caged_hoppers(
     let mut out = Vec::with_capacity(n_steps + 1);
     out.push(vib);
     for _ in 0..n_steps {
-        for c in 0..3 {
-            brown[c] += jump.sample(&mut rng);
+        for b in brown.iter_mut() {
+            *b += jump.sample(&mut rng);
         }
         for v in vib.iter_mut() {
             *v = decay * *v + kick.sample(&mut rng);
