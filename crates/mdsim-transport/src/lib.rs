@@ -63,8 +63,9 @@ pub use correlator::{BlockedCurves, Kernel, WindowConfig, WindowedCorrelator};
 pub use error::TransportError;
 pub use estimate::Estimate;
 pub use fit::{
-    block_integrals, block_slopes, choose_window, local_loglog_slopes, FitWindow, FitWindowSpec,
-    WindowChoice, AUTO_MIN_START_FRACTION, AUTO_SLOPE_BAND, AUTO_SMOOTHING_RATIO,
+    block_integrals, block_slopes, choose_window, choose_window_from, local_loglog_slopes,
+    FitWindow, FitWindowSpec, WindowChoice, AUTO_MIN_START_FRACTION, AUTO_SLOPE_BAND,
+    AUTO_SMOOTHING_RATIO, CONDUCTIVITY_MIN_START_FRACTION,
 };
 pub use msd::{diffusion_from_msd, Diffusion, MsdAccumulator, MsdCurve};
 pub use rdf::{first_peak, Peak, Rdf, RdfPair, RdfResult};

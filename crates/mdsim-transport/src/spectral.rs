@@ -161,6 +161,8 @@ pub struct SpectralOptions {
     pub criterion_high: f64,
     /// The cross-validation windows reach this factor beyond f_cut (tests extrapolation).
     pub cv_fcut_factor: f64,
+    /// Parameter covariance from the sandwich H⁻¹ M H⁻¹ (true) or from H⁻¹ (STACIE).
+    pub sandwich: bool,
 }
 
 impl Default for SpectralOptions {
@@ -173,6 +175,7 @@ impl Default for SpectralOptions {
             neff_max: 1000.0,
             criterion_high: 100.0,
             cv_fcut_factor: 1.25,
+            sandwich: true,
         }
     }
 }
@@ -420,8 +423,13 @@ fn fit_at_cutoff(spec: &Spectrum, sh: &Shapes, opts: &SpectralOptions, fcut: f64
         return Cutoff::Failed;
     };
     let (_, hess) = grad_hess(&pts, sh, &b);
-    let Some((cov, _)) = spd_inverse(&hess) else {
+    let Some((hinv, _)) = spd_inverse(&hess) else {
         return Cutoff::Failed;
+    };
+    let cov = if opts.sandwich {
+        sandwich(&hinv, &pts, sh)
+    } else {
+        hinv
     };
     let Some((crit, crit_expected)) = cv2l_criterion(&cv, sh, degrees, &b, fcut, opts) else {
         return Cutoff::Failed;
@@ -436,6 +444,36 @@ fn fit_at_cutoff(spec: &Spectrum, sh: &Shapes, opts: &SpectralOptions, fcut: f64
         cost_zscore: (cost(&pts, sh, &b) - cost_mean) / cost_var.sqrt(),
         criterion_zscore: (crit - crit_expected) / (0.5 * n as f64).sqrt(),
     })
+}
+
+/// Covariance of the weighted maximum-likelihood estimate, H⁻¹ (Σ_k w_k² α_k φ_k φ_kᵀ) H⁻¹:
+/// the score of point k has variance w_k² α_k φ_k φ_kᵀ, so H⁻¹ alone (the Laplace
+/// approximation) overstates the variance wherever the switch weight is below 1.
+fn sandwich(hinv: &Mat, p: &Points, sh: &Shapes) -> Mat {
+    let n = hinv.len();
+    let mut meat = zeros(n, n);
+    for k in 0..p.len() {
+        let wa = p.w[k] * p.w[k] * sh.alpha[k];
+        for i in 0..n {
+            for j in 0..n {
+                meat[i][j] += wa * p.phi[k][i] * p.phi[k][j];
+            }
+        }
+    }
+    let left: Mat = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| (0..n).map(|k| hinv[i][k] * meat[k][j]).sum())
+                .collect()
+        })
+        .collect();
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| (0..n).map(|k| left[i][k] * hinv[k][j]).sum())
+                .collect()
+        })
+        .collect()
 }
 
 /// Weighted negative log-likelihood Σ w [ln Γ(α) + ln θ − (α−1) ln(Î/θ) + Î/θ], θ = I/α.

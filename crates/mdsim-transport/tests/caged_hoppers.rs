@@ -19,6 +19,12 @@ fn spectral_run(n_rep: usize, t_ps: f64, seed0: u64) -> Coverage {
     if let Ok(d) = std::env::var("DEGREES") {
         opts.degrees = d.split(',').map(|x| x.parse().unwrap()).collect();
     }
+    if let Ok(d) = std::env::var("BETA") {
+        opts.switch_exponent = d.parse().unwrap();
+    }
+    if std::env::var("LAPLACE").is_ok() {
+        opts.sandwich = false;
+    }
     if let Ok(d) = std::env::var("CVF") {
         opts.cv_fcut_factor = d.parse().unwrap();
     }

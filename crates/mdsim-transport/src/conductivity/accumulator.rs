@@ -15,7 +15,7 @@ pub const MAX_SAMPLES: u64 = 65_536;
 pub const TRACER_ORIGINS: usize = 32;
 
 /// Stored time origins of the collective MSDs (one vector per species and ΔP).
-pub const COLLECTIVE_ORIGINS: usize = 1024;
+pub const COLLECTIVE_ORIGINS: usize = 256;
 
 /// Longest lag of the charge-current autocorrelation, in MD steps.
 pub const CURRENT_MAX_LAG_STEPS: usize = 16_384;

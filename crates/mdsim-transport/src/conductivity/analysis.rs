@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 use super::accumulator::{frame_shift, weighted_sum};
 use super::config::{frame_weights, ReferenceFrame};
 use crate::correlator::BlockedCurves;
-use crate::fit::{block_integrals, choose_window, FitWindow, FitWindowSpec, WindowChoice};
+use crate::fit::{
+    block_integrals, choose_window_from, FitWindow, FitWindowSpec, WindowChoice,
+    CONDUCTIVITY_MIN_START_FRACTION,
+};
 use crate::spectral::{fit_zero_frequency, SpectralFit, SpectralOptions, Spectrum};
 use crate::stats::{mean, ols_slope, sample_std, student_t_quantile, t975};
 use crate::units::{conductivity_s_cm, CM2_PER_S_PER_A2_PER_PS, DIMENSIONS, EINSTEIN_FACTOR};
@@ -144,7 +147,8 @@ pub struct TracerConductivity {
 }
 
 /// H_R = σ_tr / σ with the error of the ratio from the delta method, using the correlation of
-/// σ_tr and the Einstein σ over the same blocks (the pairs share the trajectory).
+/// σ_tr and the Einstein σ over the same blocks (the pairs share the trajectory) when it is
+/// significant; `block_correlation` is the value used (0 when not significant).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HavenRatio {
     pub value: Estimate,
@@ -303,6 +307,7 @@ impl ConductivityData {
                 "conductivity: temperature must be positive (K), got {temperature_k}"
             )));
         }
+        self.check_window(opts.fit_window)?;
         let mut notes = Vec::new();
         let s = &self.system;
         let to_s_cm = |d: f64| conductivity_s_cm(d, s.volume_a3, temperature_k);
@@ -443,6 +448,21 @@ impl ConductivityData {
         })
     }
 
+    /// A manual fit window must lie inside the stored lags.
+    fn check_window(&self, spec: FitWindowSpec) -> Result<()> {
+        if let FitWindowSpec::Manual { start_ps, end_ps } = spec {
+            let longest = self.tracer.lag_ps(self.tracer.max_lag);
+            if !(start_ps >= 0.0 && end_ps > start_ps && start_ps < longest) {
+                return Err(TransportError::Config(format!(
+                    "fit window {start_ps} ps .. {end_ps} ps lies outside the stored lags \
+                     0 .. {longest} ps (the longest lag is half a block); choose 0 ≤ start < \
+                     end with start < {longest} ps"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// D* of every species with atoms, from the tracer blocks.
     fn species_diffusion(
         &self,
@@ -456,8 +476,13 @@ impl ConductivityData {
                 continue;
             }
             let pooled = self.tracer.pooled_mean(g);
-            let window = match choose_window(&pooled, self.tracer.dt_ps, self.tracer.max_lag, spec)
-            {
+            let window = match choose_window_from(
+                &pooled,
+                self.tracer.dt_ps,
+                self.tracer.max_lag,
+                spec,
+                CONDUCTIVITY_MIN_START_FRACTION,
+            ) {
                 Ok(w) => w,
                 Err(e) => {
                     notes.push(format!("D of {}: {e}", s.names[g]));
@@ -517,11 +542,12 @@ impl ConductivityData {
             .filter(|w| w.end_lag <= self.collective.max_lag)
             .or_else(|| {
                 let pooled = self.collective.pooled_mean(0);
-                choose_window(
+                choose_window_from(
                     &pooled,
                     self.collective.dt_ps,
                     self.collective.max_lag,
                     spec,
+                    CONDUCTIVITY_MIN_START_FRACTION,
                 )
                 .ok()
             })
@@ -657,7 +683,10 @@ fn tracer_blocks(
 }
 
 /// H_R = σ_tr/σ; relative variance r_tr² + r_σ² − 2ρ r_tr r_σ with ρ the correlation of the
-/// tracer and Einstein block values over the blocks both have.
+/// tracer and Einstein block values over the blocks both have. With few blocks the sample
+/// correlation is very noisy (its sd is ~0.5 for 5 pairs) and a spuriously positive value
+/// would shrink the error bar, so ρ is used only where it differs from 0 at the 95 % level
+/// and taken as 0 otherwise (the estimators share only the self part of σ, ~1/√N_D of it).
 fn haven(
     tr: Estimate,
     sigma: Estimate,
@@ -673,7 +702,10 @@ fn haven(
                 .map(|(_, e)| (*t, *e))
         })
         .collect();
-    let rho = correlation(&pairs).unwrap_or(0.0).clamp(-1.0, 1.0);
+    let rho = correlation(&pairs)
+        .filter(|r| r.abs() > critical_correlation(pairs.len()))
+        .unwrap_or(0.0)
+        .clamp(-1.0, 1.0);
     let h = tr.value / sigma.value;
     let (rt, rs) = (tr.stderr / tr.value, sigma.stderr / sigma.value);
     let rel = (rt * rt + rs * rs - 2.0 * rho * rt * rs).max(0.0).sqrt();
@@ -682,6 +714,16 @@ fn haven(
         block_correlation: rho,
         n_block_pairs: pairs.len(),
     }
+}
+
+/// Smallest |r| of n pairs that differs from 0 at the two-sided 95 % level:
+/// r = t / √(n − 2 + t²), t = t_{0.975, n−2}.
+fn critical_correlation(n: usize) -> f64 {
+    if n < 3 {
+        return f64::INFINITY;
+    }
+    let t = t975((n - 2) as f64);
+    t / ((n - 2) as f64 + t * t).sqrt()
 }
 
 fn correlation(pairs: &[(f64, f64)]) -> Option<f64> {

@@ -41,6 +41,10 @@ pub struct ConductivityConfig {
     pub n_steps: u64,
     /// Number of independent blocks for the block error bars (≥ 2; 5 by default).
     pub n_blocks: usize,
+    /// Accept transport charges with a net charge (only for checks such as "equal charges
+    /// in a one-component liquid give ΔP = 0"); a real conductivity needs a neutral cell.
+    #[serde(default)]
+    pub allow_net_charge: bool,
 }
 
 /// Default number of blocks (DESIGN.md §5: at least 5).
@@ -97,7 +101,7 @@ impl ConductivityConfig {
             .zip(&self.charges)
             .map(|(&n, q)| n as f64 * q)
             .sum();
-        if total.abs() > NEUTRALITY_TOLERANCE * self.groups.len() as f64 {
+        if !self.allow_net_charge && total.abs() > NEUTRALITY_TOLERANCE * self.groups.len() as f64 {
             return bad(format!(
                 "conductivity: the transport charges give the cell a net charge of {total} e; \
                  they must make it neutral (check the charge of every species)"
