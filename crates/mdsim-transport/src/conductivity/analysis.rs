@@ -476,19 +476,14 @@ impl ConductivityData {
                 continue;
             }
             let pooled = self.tracer.pooled_mean(g);
-            let window = match choose_window_from(
-                &pooled,
-                self.tracer.dt_ps,
-                self.tracer.max_lag,
-                spec,
-                CONDUCTIVITY_MIN_START_FRACTION,
-            ) {
-                Ok(w) => w,
-                Err(e) => {
-                    notes.push(format!("D of {}: {e}", s.names[g]));
-                    continue;
-                }
-            };
+            let window =
+                match conductivity_window(&pooled, self.tracer.dt_ps, self.tracer.max_lag, spec) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        notes.push(format!("D of {}: {e}", s.names[g]));
+                        continue;
+                    }
+                };
             let blocks = indexed_block_slopes(&self.tracer, g, &window);
             if blocks.len() < 2 {
                 notes.push(format!(
@@ -542,12 +537,11 @@ impl ConductivityData {
             .filter(|w| w.end_lag <= self.collective.max_lag)
             .or_else(|| {
                 let pooled = self.collective.pooled_mean(0);
-                choose_window_from(
+                conductivity_window(
                     &pooled,
                     self.collective.dt_ps,
                     self.collective.max_lag,
                     spec,
-                    CONDUCTIVITY_MIN_START_FRACTION,
                 )
                 .ok()
             })
@@ -607,6 +601,33 @@ impl ConductivityData {
             })
             .collect()
     }
+}
+
+/// The automatic window ends at this multiple of its start (or at the longest lag): the
+/// slope error of a block grows with the window's end, and by 10× the start the MSD has long
+/// been linear.
+pub const WINDOW_END_OVER_START: usize = 10;
+
+/// Fewest lags in an automatic window.
+const MIN_WINDOW_LAGS: usize = 5;
+
+/// Fit window of the conductivity estimators: starts where the MSD becomes linear (log–log
+/// slope in [0.9, 1.1], not before 1 % of the longest lag), ends at
+/// [`WINDOW_END_OVER_START`] × the start or at the longest lag (half a block). A manual
+/// window is used as given (its end clipped to the longest lag).
+fn conductivity_window(
+    curve: &[f64],
+    dt_ps: f64,
+    max_lag: usize,
+    spec: FitWindowSpec,
+) -> Result<FitWindow> {
+    let mut w = choose_window_from(curve, dt_ps, max_lag, spec, CONDUCTIVITY_MIN_START_FRACTION)?;
+    if w.choice == WindowChoice::Auto {
+        let end = (WINDOW_END_OVER_START * w.start_lag).max(w.start_lag + MIN_WINDOW_LAGS);
+        w.end_lag = w.end_lag.min(end);
+        w.end_ps = w.end_lag as f64 * dt_ps;
+    }
+    Ok(w)
 }
 
 /// Mean and standard error of independent values (NaN error for one value).
