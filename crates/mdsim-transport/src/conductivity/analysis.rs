@@ -615,7 +615,7 @@ const MIN_WINDOW_LAGS: usize = 5;
 /// slope in [0.9, 1.1], not before 1 % of the longest lag), ends at
 /// [`WINDOW_END_OVER_START`] × the start or at the longest lag (half a block). A manual
 /// window is used as given (its end clipped to the longest lag).
-fn conductivity_window(
+pub fn conductivity_window(
     curve: &[f64],
     dt_ps: f64,
     max_lag: usize,

@@ -56,10 +56,10 @@ pub use accumulator::{
     CURRENT_ORIGINS, MAX_SAMPLES, TRACER_ORIGINS,
 };
 pub use analysis::{
-    combine_replicas, pooled_conductivity, AnalysisOptions, CollectiveDiffusion, ConductivityData,
-    ConductivityReport, EinsteinConductivity, GreenKuboConductivity, HavenRatio, RunningEstimate,
-    SpeciesCharge, SpeciesDiffusion, SpectralConductivity, SystemInfo, ToTarget,
-    TracerConductivity,
+    combine_replicas, conductivity_window, pooled_conductivity, AnalysisOptions,
+    CollectiveDiffusion, ConductivityData, ConductivityReport, EinsteinConductivity,
+    GreenKuboConductivity, HavenRatio, RunningEstimate, SpeciesCharge, SpeciesDiffusion,
+    SpectralConductivity, SystemInfo, ToTarget, TracerConductivity,
 };
 pub use config::{ConductivityConfig, ReferenceFrame, DEFAULT_N_BLOCKS, MIN_SAMPLES_PER_BLOCK};
 pub use series::{read_series, SeriesWriter, CURRENT_HEADER, POLARIZATION_HEADER};
