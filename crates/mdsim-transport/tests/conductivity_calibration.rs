@@ -75,6 +75,9 @@ fn walkers(seed: u64, paired: bool, n_steps: u64) -> ConductivityReport {
     r
 }
 
+/// Picks (value, stderr, interval factor) of one estimator from a row.
+type Getter = fn(&Row) -> (f64, f64, f64);
+
 struct Row {
     d: (f64, f64, f64),
     sigma_tr: (f64, f64, f64),
@@ -113,7 +116,7 @@ fn calibrate(paired: bool, n_traj: usize, n_steps: u64, seed0: u64) {
     let d_sigma = if paired { 2.0 * D } else { D };
     let sigma_tr = conductivity_s_cm(N as f64 * D, VOLUME, T);
     let sigma = conductivity_s_cm(N as f64 * d_sigma, VOLUME, T);
-    let cases: [(&str, f64, fn(&Row) -> (f64, f64, f64), bool); 6] = [
+    let cases: [(&str, f64, Getter, bool); 6] = [
         ("D*", D * CM2_PER_S_PER_A2_PER_PS, |r| r.d, true),
         ("σ_tr", sigma_tr, |r| r.sigma_tr, true),
         ("σ (spectral, default)", sigma, |r| r.sigma, true),
