@@ -337,9 +337,7 @@ fn series_round_trip_and_running_estimate() {
     let mut w = SeriesWriter::new(&mut pol, &mut cur).unwrap();
     let mut records = Vec::new();
     for (k, f) in frames.iter().enumerate() {
-        let r = acc
-            .push(f, &vec![[k as f64 * 0.1, -0.3, 1e-17]; 8])
-            .unwrap();
+        let r = acc.push(f, &[[k as f64 * 0.1, -0.3, 1e-17]; 8]).unwrap();
         w.write(&r).unwrap();
         records.push(r);
         if k == 30 {
