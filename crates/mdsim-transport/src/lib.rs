@@ -1,5 +1,8 @@
-//! Transport estimators for mdsim: mean-squared displacements, diffusion coefficients with
-//! honest (block) error bars, velocity autocorrelation, and radial distribution functions.
+//! Transport estimators for mdsim: ionic conductivity (full σ, tracer σ_tr, Haven ratio,
+//! D* and D_σ) accumulated every MD step ([`conductivity`]), the zero-frequency spectral
+//! estimator behind the default σ ([`spectral`]), mean-squared displacements, diffusion
+//! coefficients with honest (block) error bars, velocity autocorrelation, and radial
+//! distribution functions.
 //!
 //! This crate depends on no simulation code. It receives plain arrays sampled at a fixed
 //! interval (`dt_sample_ps`) — unwrapped positions in Å, velocities in Å/ps, pair distances in

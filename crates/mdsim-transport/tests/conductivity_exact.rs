@@ -2,8 +2,9 @@
 //! bounds, restart and bad input for the conductivity accumulator (issue 7).
 
 use mdsim_transport::conductivity::{
-    read_series, AnalysisOptions, ConductivityAccumulator, ConductivityConfig, ConductivityData,
-    ReferenceFrame, SeriesWriter,
+    combine_replicas, conductivity_from_polarization, pooled_conductivity, read_series,
+    AnalysisOptions, ConductivityAccumulator, ConductivityConfig, ConductivityData, ReferenceFrame,
+    SeriesWriter,
 };
 use mdsim_transport::units::{conductivity_s_cm, CM2_PER_S_PER_A2_PER_PS};
 use mdsim_transport::{FitWindowSpec, TransportError};
@@ -365,6 +366,59 @@ fn series_round_trip_and_running_estimate() {
         read_series("h\n1,2,x,4,5\n".as_bytes(), "current.csv"),
         Err(TransportError::Config(m)) if m.contains("current.csv, line 2")
     ));
+}
+
+#[test]
+fn replicas_and_stored_series_give_the_same_sigma() {
+    let runs: Vec<(ConductivityData, Vec<[f64; 3]>)> = (0..3)
+        .map(|seed| {
+            let groups: Vec<usize> = (0..16).map(|i| usize::from(i >= 8)).collect();
+            let cfg = config(groups.clone(), &["Li", "X"], vec![1.0, -1.0], 3000);
+            let mut acc = ConductivityAccumulator::new(cfg).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(100 + seed);
+            let mut pos = vec![[0.0; 3]; 16];
+            let mut series = Vec::new();
+            series.push(acc.push(&pos, &[[0.0; 3]; 16]).unwrap().polarization);
+            for _ in 0..3000 {
+                let vel = random_steps(&mut rng, &mut pos, &groups, &[0.3, 0.0], 0.01);
+                series.push(acc.push(&pos, &vel).unwrap().polarization);
+            }
+            (acc.data(), series)
+        })
+        .collect();
+    let opts = AnalysisOptions::default();
+    let reports: Vec<_> = runs
+        .iter()
+        .map(|(d, _)| d.analyze(500.0, &opts).unwrap())
+        .collect();
+    // σ from polarization.csv alone equals the report's σ (same samples).
+    let (data, series) = &runs[0];
+    let from_series = conductivity_from_polarization(
+        series,
+        data.dt_ps,
+        data.system.volume_a3,
+        500.0,
+        &opts.spectral,
+    )
+    .unwrap();
+    let rel = from_series.value.value / reports[0].conductivity.as_ref().unwrap().s_cm.value - 1.0;
+    assert!(rel.abs() < 1e-9, "{rel}");
+    // Replicas: spread of the three, and the pooled spectrum (3× the degrees of freedom).
+    let values: Vec<f64> = reports
+        .iter()
+        .map(|r| r.conductivity.as_ref().unwrap().s_cm.value)
+        .collect();
+    let spread = combine_replicas(&values).unwrap();
+    let datas: Vec<ConductivityData> = runs.into_iter().map(|(d, _)| d).collect();
+    let pooled = pooled_conductivity(&datas, 500.0, &opts.spectral).unwrap();
+    let truth = conductivity_s_cm(8.0 * 0.3, 1000.0, 500.0);
+    println!(
+        "truth {truth:.4e}; spread {spread:?}; pooled {:?}",
+        pooled.value
+    );
+    assert!((pooled.value.value - truth).abs() < 3.5 * pooled.value.stderr);
+    assert!((spread.value - truth).abs() < 4.3 * spread.stderr);
+    assert!(pooled.value.stderr < reports[0].conductivity.as_ref().unwrap().s_cm.stderr);
 }
 
 #[test]

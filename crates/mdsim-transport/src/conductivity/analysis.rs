@@ -853,3 +853,31 @@ pub fn pooled_conductivity(
         ..fit
     })
 }
+
+/// The default (spectral) σ in S/cm from a stored ΔP(t) series alone (`polarization.csv`,
+/// e/Å², one row per `dt_ps`), e.g. from another engine or when only the series was kept.
+/// The series may be thinned (every k-th row) before the call: the increments stay exact.
+pub fn conductivity_from_polarization(
+    polarization: &[[f64; 3]],
+    dt_ps: f64,
+    volume_a3: f64,
+    temperature_k: f64,
+    opts: &SpectralOptions,
+) -> Result<SpectralFit> {
+    if !(volume_a3 > 0.0 && temperature_k > 0.0) {
+        return Err(TransportError::Config(format!(
+            "volume ({volume_a3} Å³) and temperature ({temperature_k} K) must be positive"
+        )));
+    }
+    let dipole: Vec<[f64; 3]> = polarization
+        .iter()
+        .map(|p| p.map(|x| x * volume_a3))
+        .collect();
+    let fit = fit_zero_frequency(&Spectrum::from_displacements(&dipole, dt_ps)?, opts)?;
+    Ok(SpectralFit {
+        value: fit
+            .value
+            .scaled(conductivity_s_cm(1.0, volume_a3, temperature_k)),
+        ..fit
+    })
+}
