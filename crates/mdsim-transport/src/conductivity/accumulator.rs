@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::analysis::{running_estimate, ConductivityData, RunningEstimate, SystemInfo};
+use super::analysis::{running_estimate, ConductivityData, Curves, RunningEstimate, SystemInfo};
 use super::config::{frame_weights, ConductivityConfig, MIN_SAMPLES_PER_BLOCK};
 use crate::correlator::{per_atom_mean_weights, Kernel, WindowConfig, WindowedCorrelator};
 use crate::{Result, TransportError};
@@ -21,7 +21,11 @@ pub const COLLECTIVE_ORIGINS: usize = 256;
 pub const CURRENT_MAX_LAG_STEPS: usize = 16_384;
 
 /// Stored time origins of the charge-current autocorrelation.
-pub const CURRENT_ORIGINS: usize = 4096;
+pub const CURRENT_ORIGINS: usize = 1024;
+
+/// Budget of tracer squared displacements per MD step: large cells are sampled every few
+/// steps so that N_atoms × (TRACER_ORIGINS + 1) / sample_every stays below this.
+pub const TRACER_EVALS_PER_STEP: usize = 8192;
 
 /// What one step adds to the written series.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -51,7 +55,9 @@ pub struct SamplingLayout {
 
 impl SamplingLayout {
     fn new(cfg: &ConductivityConfig) -> Result<Self> {
-        let sample_every = cfg.n_steps.div_ceil(MAX_SAMPLES - 1).max(1);
+        let for_memory = cfg.n_steps.div_ceil(MAX_SAMPLES - 1);
+        let for_cost = (cfg.groups.len() * (TRACER_ORIGINS + 1)).div_ceil(TRACER_EVALS_PER_STEP);
+        let sample_every = for_memory.max(for_cost as u64).max(1);
         let n_samples = (cfg.n_steps / sample_every) as usize + 1;
         let per_block = n_samples / cfg.n_blocks;
         if per_block < MIN_SAMPLES_PER_BLOCK {
@@ -280,21 +286,32 @@ impl ConductivityAccumulator {
     /// σ_tr and σ (S/cm) from the blocks so far, with errors once two blocks have data;
     /// cheap (no spectrum), for progress lines and thermo output.
     pub fn running(&self, temperature_k: f64) -> RunningEstimate {
-        running_estimate(&self.data(), temperature_k, self.pushed)
+        let system = self.system_info();
+        let curves = Curves {
+            system: &system,
+            tracer: self.tracer.data(),
+            collective: self.collective.data(),
+        };
+        let time_ps = self.pushed.saturating_sub(1) as f64 * self.cfg.dt_ps;
+        running_estimate(&curves, temperature_k, time_ps)
+    }
+
+    fn system_info(&self) -> SystemInfo {
+        SystemInfo {
+            names: self.cfg.names.clone(),
+            charges: self.cfg.charges.clone(),
+            masses: self.cfg.masses.clone(),
+            diffusing: self.cfg.diffusing.clone(),
+            frame: self.cfg.frame,
+            group_sizes: self.group_sizes.clone(),
+            volume_a3: self.cfg.volume_a3,
+        }
     }
 
     /// Everything the estimators need (see [`ConductivityData::analyze`]).
     pub fn data(&self) -> ConductivityData {
         ConductivityData {
-            system: SystemInfo {
-                names: self.cfg.names.clone(),
-                charges: self.cfg.charges.clone(),
-                masses: self.cfg.masses.clone(),
-                diffusing: self.cfg.diffusing.clone(),
-                frame: self.cfg.frame,
-                group_sizes: self.group_sizes.clone(),
-                volume_a3: self.cfg.volume_a3,
-            },
+            system: self.system_info(),
             dt_ps: self.cfg.dt_ps,
             n_steps: self.cfg.n_steps,
             n_blocks: self.cfg.n_blocks,

@@ -263,6 +263,14 @@ impl ConductivityData {
         self.group_sums.iter().map(|s| s[k]).collect()
     }
 
+    pub(crate) fn curves(&self) -> Curves<'_> {
+        Curves {
+            system: &self.system,
+            tracer: &self.tracer,
+            collective: &self.collective,
+        }
+    }
+
     /// Checks that stored data are consistent (call on data read back from a file).
     pub fn validate(&self) -> Result<()> {
         let s = &self.system;
@@ -314,7 +322,8 @@ impl ConductivityData {
         let run_ps = self.run_ps();
         let target = opts.target_relative_error;
 
-        let species = self.species_diffusion(opts.fit_window, &mut notes);
+        let curves = self.curves();
+        let species = curves.species_diffusion(opts.fit_window, &mut notes);
         let tracer = tracer_blocks(&self.tracer, s, &species_windows(&species, s));
         let conductivity_tracer = tracer.as_ref().map(|(blocks, _)| {
             let vals: Vec<f64> = blocks.iter().map(|(_, d)| to_s_cm(*d)).collect();
@@ -327,7 +336,7 @@ impl ConductivityData {
             }
         });
 
-        let window = self.einstein_window(&species, opts.fit_window);
+        let window = curves.einstein_window(&species, opts.fit_window);
         let einstein = window.as_ref().and_then(|w| {
             let blocks = indexed_block_slopes(&self.collective, 0, w);
             (blocks.len() >= 2).then(|| {
@@ -463,13 +472,78 @@ impl ConductivityData {
         Ok(())
     }
 
+    /// Block values of ∫_0^t ⟨J(0)·J(τ)⟩ dτ / 3 (e²Å²/ps) and the limit actually used.
+    fn green_kubo(&self, to_ps: f64, notes: &mut Vec<String>) -> Option<(Vec<f64>, f64)> {
+        let acf = &self.current_acf;
+        let want = (to_ps / acf.dt_ps).round() as usize;
+        let lag = want.clamp(1, acf.max_lag);
+        if want > acf.max_lag {
+            notes.push(format!(
+                "the Green–Kubo integral stops at the longest stored lag {:.3} ps, before the \
+                 {to_ps:.3} ps asked for",
+                acf.lag_ps(lag)
+            ));
+        }
+        let ints = block_integrals(acf, 0, lag).ok()?;
+        Some((
+            ints.iter().map(|x| x / DIMENSIONS).collect(),
+            acf.lag_ps(lag),
+        ))
+    }
+
+    fn collective_diffusion(
+        &self,
+        window: Option<&FitWindow>,
+        opts: &SpectralOptions,
+    ) -> Vec<CollectiveDiffusion> {
+        let s = &self.system;
+        (0..s.names.len())
+            .filter(|&g| s.diffusing[g] && s.group_sizes[g] > 0)
+            .map(|g| {
+                let n = s.group_sizes[g] as f64;
+                let scale = CM2_PER_S_PER_A2_PER_PS / n;
+                let spectral =
+                    Spectrum::from_displacements(&self.species_series(g), self.dt_sample_ps())
+                        .and_then(|sp| fit_zero_frequency(&sp, opts))
+                        .ok()
+                        .map(|f| f.value.scaled(scale));
+                let einstein = window.and_then(|w| {
+                    let b = indexed_block_slopes(&self.collective, g + 1, w);
+                    (b.len() >= 2).then(|| {
+                        estimate_of(
+                            &b.iter()
+                                .map(|(_, sl)| sl / EINSTEIN_FACTOR)
+                                .collect::<Vec<_>>(),
+                        )
+                        .scaled(scale)
+                    })
+                });
+                CollectiveDiffusion {
+                    species: s.names[g].clone(),
+                    spectral_cm2_s: spectral,
+                    einstein_cm2_s: einstein,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Borrowed view of the block curves the tracer and Einstein estimators need (no copy of the
+/// stored series: cheap enough for running estimates).
+pub(crate) struct Curves<'a> {
+    pub system: &'a SystemInfo,
+    pub tracer: &'a BlockedCurves,
+    pub collective: &'a BlockedCurves,
+}
+
+impl Curves<'_> {
     /// D* of every species with atoms, from the tracer blocks.
     fn species_diffusion(
         &self,
         spec: FitWindowSpec,
         notes: &mut Vec<String>,
     ) -> Vec<SpeciesDiffusion> {
-        let s = &self.system;
+        let s = self.system;
         let mut out = Vec::new();
         for g in 0..s.names.len() {
             if s.group_sizes[g] == 0 {
@@ -484,7 +558,7 @@ impl ConductivityData {
                         continue;
                     }
                 };
-            let blocks = indexed_block_slopes(&self.tracer, g, &window);
+            let blocks = indexed_block_slopes(self.tracer, g, &window);
             if blocks.len() < 2 {
                 notes.push(format!(
                     "D of {}: fewer than 2 blocks reach the end of the fit window; run longer",
@@ -545,61 +619,6 @@ impl ConductivityData {
                 )
                 .ok()
             })
-    }
-
-    /// Block values of ∫_0^t ⟨J(0)·J(τ)⟩ dτ / 3 (e²Å²/ps) and the limit actually used.
-    fn green_kubo(&self, to_ps: f64, notes: &mut Vec<String>) -> Option<(Vec<f64>, f64)> {
-        let acf = &self.current_acf;
-        let want = (to_ps / acf.dt_ps).round() as usize;
-        let lag = want.clamp(1, acf.max_lag);
-        if want > acf.max_lag {
-            notes.push(format!(
-                "the Green–Kubo integral stops at the longest stored lag {:.3} ps, before the \
-                 {to_ps:.3} ps asked for",
-                acf.lag_ps(lag)
-            ));
-        }
-        let ints = block_integrals(acf, 0, lag).ok()?;
-        Some((
-            ints.iter().map(|x| x / DIMENSIONS).collect(),
-            acf.lag_ps(lag),
-        ))
-    }
-
-    fn collective_diffusion(
-        &self,
-        window: Option<&FitWindow>,
-        opts: &SpectralOptions,
-    ) -> Vec<CollectiveDiffusion> {
-        let s = &self.system;
-        (0..s.names.len())
-            .filter(|&g| s.diffusing[g] && s.group_sizes[g] > 0)
-            .map(|g| {
-                let n = s.group_sizes[g] as f64;
-                let scale = CM2_PER_S_PER_A2_PER_PS / n;
-                let spectral =
-                    Spectrum::from_displacements(&self.species_series(g), self.dt_sample_ps())
-                        .and_then(|sp| fit_zero_frequency(&sp, opts))
-                        .ok()
-                        .map(|f| f.value.scaled(scale));
-                let einstein = window.and_then(|w| {
-                    let b = indexed_block_slopes(&self.collective, g + 1, w);
-                    (b.len() >= 2).then(|| {
-                        estimate_of(
-                            &b.iter()
-                                .map(|(_, sl)| sl / EINSTEIN_FACTOR)
-                                .collect::<Vec<_>>(),
-                        )
-                        .scaled(scale)
-                    })
-                });
-                CollectiveDiffusion {
-                    species: s.names[g].clone(),
-                    spectral_cm2_s: spectral,
-                    einstein_cm2_s: einstein,
-                }
-            })
-            .collect()
     }
 }
 
@@ -784,21 +803,21 @@ fn flag_disagreement(
 
 /// Running σ_tr and (Einstein) σ from the blocks with data so far.
 pub(crate) fn running_estimate(
-    data: &ConductivityData,
+    curves: &Curves<'_>,
     temperature_k: f64,
-    pushed: u64,
+    time_ps: f64,
 ) -> RunningEstimate {
-    let s = &data.system;
+    let s = curves.system;
     let to_s_cm = |d: f64| conductivity_s_cm(d, s.volume_a3, temperature_k);
     let mut notes = Vec::new();
-    let species = data.species_diffusion(FitWindowSpec::Auto, &mut notes);
-    let tracer = tracer_blocks(&data.tracer, s, &species_windows(&species, s));
+    let species = curves.species_diffusion(FitWindowSpec::Auto, &mut notes);
+    let tracer = tracer_blocks(curves.tracer, s, &species_windows(&species, s));
     let tr =
         tracer.map(|(b, _)| estimate_of(&b.iter().map(|(_, d)| to_s_cm(*d)).collect::<Vec<_>>()));
-    let sigma = data
+    let sigma = curves
         .einstein_window(&species, FitWindowSpec::Auto)
         .and_then(|w| {
-            let b = indexed_block_slopes(&data.collective, 0, &w);
+            let b = indexed_block_slopes(curves.collective, 0, &w);
             (b.len() >= 2).then(|| {
                 estimate_of(
                     &b.iter()
@@ -808,7 +827,7 @@ pub(crate) fn running_estimate(
             })
         });
     RunningEstimate {
-        time_ps: pushed.saturating_sub(1) as f64 * data.dt_ps,
+        time_ps,
         conductivity_tracer_s_cm: tr,
         conductivity_s_cm: sigma,
     }
