@@ -67,12 +67,7 @@ fn walkers(seed: u64, paired: bool, n_steps: u64) -> ConductivityReport {
         }
         acc.push(&pos, &vel).unwrap();
     }
-    let t0 = std::time::Instant::now();
-    let r = acc.data().analyze(T, &AnalysisOptions::default()).unwrap();
-    if std::env::var("PROBE").is_ok() {
-        println!("analyze {:?}", t0.elapsed());
-    }
-    r
+    acc.data().analyze(T, &AnalysisOptions::default()).unwrap()
 }
 
 /// Picks (value, stderr, interval factor) of one estimator from a row.
@@ -163,14 +158,4 @@ fn paired_walkers_are_calibrated() {
 fn calibration_large() {
     calibrate(false, 1000, 8000, 100_000);
     calibrate(true, 1000, 8000, 200_000);
-}
-
-#[test]
-#[ignore = "timing probe"]
-fn timing_probe() {
-    let t0 = std::time::Instant::now();
-    for k in 0..10 {
-        walkers(k, false, 2000);
-    }
-    println!("10 runs: {:?}", t0.elapsed());
 }
