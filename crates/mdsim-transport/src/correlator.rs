@@ -269,7 +269,7 @@ impl BlockedCurves {
 }
 
 /// One stored time origin.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Origin {
     /// Sample index of the origin.
     t: usize,
@@ -303,7 +303,7 @@ pub(crate) fn per_atom_mean_weights(groups: &[usize], n_groups: usize) -> Vec<f6
 ///
 /// Serialisable as a whole (sums, counts and the stored origins), so that a run restarted
 /// from a checkpoint continues the same estimate.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowedCorrelator {
     kernel: Kernel,
     cfg: WindowConfig,

@@ -15,6 +15,9 @@ use crate::{Result, TransportError};
 /// The automatic window never starts before this fraction of the maximum lag.
 pub const AUTO_MIN_START_FRACTION: f64 = 0.1;
 
+/// Earliest automatic start for the conductivity estimators (fraction of the longest lag).
+pub const CONDUCTIVITY_MIN_START_FRACTION: f64 = 0.01;
+
 /// Local log–log slope d ln MSD / d ln t accepted as diffusive. A band rather than "≥ 0.9"
 /// because the ballistic start has slope 2: only entering the band counts, whether from the
 /// sub-diffusive plateau (from below) or from the ballistic regime (from above).
@@ -69,6 +72,20 @@ pub fn choose_window(
     max_lag: usize,
     spec: FitWindowSpec,
 ) -> Result<FitWindow> {
+    choose_window_from(curve, dt_ps, max_lag, spec, AUTO_MIN_START_FRACTION)
+}
+
+/// [`choose_window`] with another earliest start of the automatic window (as a fraction of
+/// `max_lag`; at least lag 1). The conductivity estimators use
+/// [`CONDUCTIVITY_MIN_START_FRACTION`]: their longest lag is half a block, and the window
+/// should start where the MSD becomes linear, not at a fixed fraction of the block.
+pub fn choose_window_from(
+    curve: &[f64],
+    dt_ps: f64,
+    max_lag: usize,
+    spec: FitWindowSpec,
+    min_start_fraction: f64,
+) -> Result<FitWindow> {
     let last = curve.len().saturating_sub(1);
     let window = |start_lag: usize, end_lag: usize, choice| FitWindow {
         start_ps: start_lag as f64 * dt_ps,
@@ -100,7 +117,7 @@ pub fn choose_window(
             Ok(window(s, e, WindowChoice::Manual))
         }
         FitWindowSpec::Auto => {
-            let min_start = ((AUTO_MIN_START_FRACTION * max_lag as f64).ceil() as usize).max(1);
+            let min_start = ((min_start_fraction * max_lag as f64).ceil() as usize).max(1);
             let slopes = local_loglog_slopes(curve);
             // out[τ] = number of lags < τ whose slope is outside the band.
             let mut out = vec![0usize; slopes.len() + 1];

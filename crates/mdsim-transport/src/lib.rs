@@ -1,5 +1,8 @@
-//! Transport estimators for mdsim: mean-squared displacements, diffusion coefficients with
-//! honest (block) error bars, velocity autocorrelation, and radial distribution functions.
+//! Transport estimators for mdsim: ionic conductivity (full σ, tracer σ_tr, Haven ratio,
+//! D* and D_σ) accumulated every MD step ([`conductivity`]), the zero-frequency spectral
+//! estimator behind the default σ ([`spectral`]), mean-squared displacements, diffusion
+//! coefficients with honest (block) error bars, velocity autocorrelation, and radial
+//! distribution functions.
 //!
 //! This crate depends on no simulation code. It receives plain arrays sampled at a fixed
 //! interval (`dt_sample_ps`) — unwrapped positions in Å, velocities in Å/ps, pair distances in
@@ -45,13 +48,16 @@
 //! println!("D(Li) = {} ± {} cm²/s", d[0].d_cm2_s.value, d[0].d_cm2_s.stderr);
 //! ```
 
+pub mod conductivity;
 mod correlator;
 mod csv;
 mod error;
 mod estimate;
 mod fit;
+mod linalg;
 mod msd;
 mod rdf;
+pub mod spectral;
 pub mod stats;
 pub mod units;
 mod vacf;
@@ -60,8 +66,9 @@ pub use correlator::{BlockedCurves, Kernel, WindowConfig, WindowedCorrelator};
 pub use error::TransportError;
 pub use estimate::Estimate;
 pub use fit::{
-    block_integrals, block_slopes, choose_window, local_loglog_slopes, FitWindow, FitWindowSpec,
-    WindowChoice, AUTO_MIN_START_FRACTION, AUTO_SLOPE_BAND, AUTO_SMOOTHING_RATIO,
+    block_integrals, block_slopes, choose_window, choose_window_from, local_loglog_slopes,
+    FitWindow, FitWindowSpec, WindowChoice, AUTO_MIN_START_FRACTION, AUTO_SLOPE_BAND,
+    AUTO_SMOOTHING_RATIO, CONDUCTIVITY_MIN_START_FRACTION,
 };
 pub use msd::{diffusion_from_msd, Diffusion, MsdAccumulator, MsdCurve};
 pub use rdf::{first_peak, Peak, Rdf, RdfPair, RdfResult};

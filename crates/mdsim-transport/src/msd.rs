@@ -13,7 +13,7 @@ use crate::{csv, Estimate, Result};
 
 /// Multiple-origin MSD per group, MSD_g(τ) = (1/N_g) Σ_{i∈g} |r_i(t0+τ) − r_i(t0)|²
 /// averaged over origins t0 (the per-atom mean, in Å²). Serialisable (checkpoints).
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MsdAccumulator {
     corr: WindowedCorrelator,
 }

@@ -98,7 +98,7 @@ fn student_t_upper_tail(t: f64, nu: f64) -> f64 {
 }
 
 /// Natural log of the gamma function for x > 0 (Lanczos, g = 7, 9 terms; ~1e-15 relative).
-fn ln_gamma(x: f64) -> f64 {
+pub(crate) fn ln_gamma(x: f64) -> f64 {
     const G: f64 = 7.0;
     const C: [f64; 9] = [
         0.999_999_999_999_809_9,
@@ -188,9 +188,50 @@ fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
     h
 }
 
+/// Digamma function ψ(x) = d ln Γ(x)/dx for x > 0: recurrence ψ(x) = ψ(x+1) − 1/x up to
+/// x ≥ 10, then the asymptotic series (error < 1e-12).
+pub(crate) fn digamma(mut x: f64) -> f64 {
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc -= 1.0 / x;
+        x += 1.0;
+    }
+    let r = 1.0 / (x * x);
+    acc + x.ln()
+        - 0.5 / x
+        - r * (1.0 / 12.0 - r * (1.0 / 120.0 - r * (1.0 / 252.0 - r * (1.0 / 240.0 - r / 132.0))))
+}
+
+/// Trigamma function ψ₁(x) = dψ/dx for x > 0: recurrence ψ₁(x) = ψ₁(x+1) + 1/x² up to
+/// x ≥ 10, then the asymptotic series (error < 1e-12).
+pub(crate) fn trigamma(mut x: f64) -> f64 {
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let r = 1.0 / (x * x);
+    acc + 1.0 / x
+        + 0.5 * r
+        + r / x
+            * (1.0 / 6.0 - r * (1.0 / 30.0 - r * (1.0 / 42.0 - r * (1.0 / 30.0 - r * 5.0 / 66.0))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polygamma_known_values() {
+        // ψ(1) = −γ, ψ(1/2) = −γ − 2 ln 2, ψ₁(1) = π²/6, ψ₁(1/2) = π²/2.
+        let gamma = 0.577_215_664_901_532_9;
+        let pi2 = std::f64::consts::PI.powi(2);
+        assert!((digamma(1.0) + gamma).abs() < 1e-12);
+        assert!((digamma(0.5) + gamma + 2.0 * 2f64.ln()).abs() < 1e-12);
+        assert!((trigamma(1.0) - pi2 / 6.0).abs() < 1e-12);
+        assert!((trigamma(0.5) - pi2 / 2.0).abs() < 1e-12);
+        assert!((digamma(30.0) - 3.384_438_132_685_524_6).abs() < 1e-12);
+    }
 
     #[test]
     fn ln_gamma_known_values() {

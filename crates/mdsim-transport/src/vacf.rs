@@ -15,7 +15,7 @@ use crate::{csv, Estimate, Result, TransportError};
 
 /// Multiple-origin velocity autocorrelation per group (per-atom mean, Å²/ps²). Serialisable
 /// (checkpoints).
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VacfAccumulator {
     corr: WindowedCorrelator,
 }
