@@ -76,15 +76,18 @@ pub fn pair_forces<K: PairKernel>(
             scratch.positions.clear();
             scratch
                 .positions
-                .extend(chunk.atoms.iter().map(|&a| positions[a as usize]));
+                .extend(chunk.atoms.iter().zip(&chunk.images).map(|(&a, &image)| {
+                    let (x, t) = (positions[a as usize], shifts[image as usize]);
+                    [x[0] + t[0], x[1] + t[1], x[2] + t[2]]
+                }));
             scratch.types.clear();
             scratch
                 .types
                 .extend(chunk.atoms.iter().map(|&a| types[a as usize]));
             if with_energy {
-                chunk_forces::<K, true>(kernel, chunk, shifts, scratch)
+                chunk_forces::<K, true>(kernel, chunk, scratch)
             } else {
-                chunk_forces::<K, false>(kernel, chunk, shifts, scratch)
+                chunk_forces::<K, false>(kernel, chunk, scratch)
             }
         })
         .collect();
@@ -102,12 +105,11 @@ pub fn pair_forces<K: PairKernel>(
     total
 }
 
-/// Forces of one chunk's pairs into its own buffer (in the chunk's local atom order).
+/// Forces of one chunk's pairs into its own buffer (in the chunk's local slot order).
 #[inline(never)]
 fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
-    shifts: &[[f64; 3]],
     scratch: &mut ChunkScratch,
 ) -> PairTotals {
     let n_species = kernel.n_species();
@@ -117,23 +119,15 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     buf.resize(chunk.atoms.len(), [0.0; 3]);
     let mut ev = PairTotals::default();
     let mut w = [0.0; 6];
-    for k in 0..chunk.end - chunk.start {
-        let xi = positions[k];
-        let row = types[k] * n_species;
+    for (k, &i) in chunk.rows.iter().enumerate() {
+        let i = i as usize;
+        let xi = positions[i];
+        let row = types[i] * n_species;
         let mut fi = [0.0; 3];
-        let range = chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize;
-        for (&j, &image) in chunk.neighbors[range.clone()]
-            .iter()
-            .zip(&chunk.images[range])
-        {
+        for &j in &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize] {
             let j = j as usize;
             let xj = positions[j];
-            let t = shifts[image as usize];
-            let d = [
-                xj[0] + t[0] - xi[0],
-                xj[1] + t[1] - xi[1],
-                xj[2] + t[2] - xi[2],
-            ];
+            let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
             let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             let f_over_r = if ENERGY {
                 let p = kernel.eval(row + types[j], r2);
@@ -160,7 +154,7 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
                 w[5] += d[1] * f[2];
             }
         }
-        let bi = &mut buf[k];
+        let bi = &mut buf[i];
         bi[0] += fi[0];
         bi[1] += fi[1];
         bi[2] += fi[2];

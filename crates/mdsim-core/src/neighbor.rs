@@ -1,12 +1,16 @@
 //! Verlet neighbour lists built from cell (bin) lists, for any triclinic cell.
 //!
-//! Every pair within `cutoff + skin` is stored once (a half list) as (i, j, image): the
-//! displacement is `x[j] + shift[image] − x[i]` with a lattice translation from a small table.
-//! Storing the image makes the list exact for every cell shape and for boxes where an atom
-//! sees several images of another (no minimum-image convention in the force loop).
-//! Atoms are split into fixed-size chunks whose size does not depend on the thread count;
-//! chunks are built and evaluated independently, so results are bitwise identical for any
-//! number of threads (DESIGN.md §9).
+//! Every pair within `cutoff + skin` is stored once (a half list). Atoms are sorted by bin
+//! at every build (a counting sort; within a bin by atom index), so atoms close in space are
+//! close in the list: the sort lives only here, the caller's atom order is never changed.
+//! Pairs are kept per fixed-size chunk of the sorted order, in a local numbering of the atoms
+//! the chunk touches: a local slot is one atom seen through one lattice translation (the
+//! atoms of a bin, with the translation the bin is reached through, form a block of
+//! consecutive slots). The force loop gathers the slot positions (translation applied) once
+//! per step and then needs no image arithmetic per pair; storing translations makes the list
+//! exact for every cell shape and for boxes where an atom sees several images of another.
+//! Chunks are built and evaluated independently and their size does not depend on the
+//! thread count, so results are bitwise identical for any number of threads (DESIGN.md §9).
 
 use crate::cell::Cell;
 use rayon::prelude::*;
@@ -14,28 +18,28 @@ use rayon::prelude::*;
 /// Atoms per chunk. Fixed so that results never depend on the number of threads.
 pub const CHUNK_ATOMS: usize = 256;
 
-/// The stored pairs whose first atom `i` lies in `start..end`.
+/// The stored pairs whose first atom lies in one chunk of the bin-sorted atom order, in the
+/// chunk's local numbering.
 #[derive(Clone, Debug, Default)]
 pub struct Chunk {
-    pub start: usize,
-    pub end: usize,
-    /// Pairs of atom `start + k` are `offsets[k]..offsets[k + 1]`.
-    pub offsets: Vec<u32>,
-    /// Second atom of each pair, as an index into `atoms`.
-    pub neighbors: Vec<u32>,
-    /// Index into [`NeighborList::shifts`] per pair.
-    pub images: Vec<u16>,
-    /// The atoms the chunk touches (local index → atom index): its own atoms
-    /// `start..end` first, then their partners. Forces are summed in a buffer of this size,
-    /// so the per-step cost of combining chunks stays proportional to the atoms they touch.
+    /// Atom index of each local slot.
     pub atoms: Vec<u32>,
+    /// Lattice translation of each local slot, as an index into [`NeighborList::shifts`]:
+    /// the slot sits at `x[atoms[l]] + shifts[images[l]]`.
+    pub images: Vec<u16>,
+    /// Local slot of the first atom of each row (the chunk's own atoms; zero translation).
+    pub rows: Vec<u32>,
+    /// Pairs of row k are `offsets[k]..offsets[k + 1]`.
+    pub offsets: Vec<u32>,
+    /// Local slot of the second atom of each pair.
+    pub neighbors: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
 pub struct NeighborList {
     cutoff: f64,
     skin: f64,
-    /// Cartesian lattice translations addressed by the pair image index.
+    /// Cartesian lattice translations addressed by the slot image index.
     shifts: Vec<[f64; 3]>,
     chunks: Vec<Chunk>,
     reference: Vec<[f64; 3]>,
@@ -64,6 +68,22 @@ impl BinAxis {
             max_shift,
         }
     }
+}
+
+/// Atoms sorted by bin, and for every bin the neighbour bins to search with the lattice
+/// translation each is reached through.
+struct Bins {
+    /// Sorted slot → atom.
+    order: Vec<u32>,
+    /// Bin of each sorted slot.
+    slot_bin: Vec<u32>,
+    /// Positions in sorted order (contiguous candidate scans).
+    positions: Vec<[f64; 3]>,
+    /// Slots of bin b are `start[b]..start[b + 1]`.
+    start: Vec<u32>,
+    /// Per bin, `per_bin` entries (neighbour bin, image index).
+    stencil: Vec<(u32, u16)>,
+    per_bin: usize,
 }
 
 impl NeighborList {
@@ -111,15 +131,17 @@ impl NeighborList {
     }
 
     /// Calls `f(i, j, d)` for every stored pair, with d = x_j + T − x_i for the positions
-    /// given (those of the build, or later ones).
+    /// given (those of the build, or later ones). The order of the pairs is the list's own
+    /// (spatial), not the atom order.
     pub fn for_each_pair(&self, positions: &[[f64; 3]], mut f: impl FnMut(usize, usize, [f64; 3])) {
         for chunk in &self.chunks {
-            for i in chunk.start..chunk.end {
-                let k = i - chunk.start;
+            for (k, &row) in chunk.rows.iter().enumerate() {
+                let i = chunk.atoms[row as usize] as usize;
                 let xi = positions[i];
-                for p in chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize {
-                    let j = chunk.atoms[chunk.neighbors[p] as usize] as usize;
-                    let t = self.shifts[chunk.images[p] as usize];
+                for &l in &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize]
+                {
+                    let j = chunk.atoms[l as usize] as usize;
+                    let t = self.shifts[chunk.images[l as usize] as usize];
                     let xj = positions[j];
                     f(
                         i,
@@ -152,6 +174,7 @@ impl NeighborList {
     /// the cell is handled, but wrapped positions keep the bins balanced).
     pub fn build(&mut self, cell: &Cell, positions: &[[f64; 3]]) {
         let n = positions.len();
+        assert!(n < u32::MAX as usize, "too many atoms for 32-bit indices");
         let r_list = self.list_radius();
         let widths = cell.perpendicular_widths();
         // Bins as wide as the list radius: half-size bins search a smaller volume but visit
@@ -162,7 +185,6 @@ impl NeighborList {
         let axes = [0, 1, 2].map(|k| BinAxis::new(widths[k], r_list, bin_width));
 
         // Shift table over all lattice translations the stencil can reach.
-        let span = axes.map(|a| 2 * a.max_shift + 1);
         self.shifts.clear();
         for na in -axes[0].max_shift..=axes[0].max_shift {
             for nb in -axes[1].max_shift..=axes[1].max_shift {
@@ -176,44 +198,74 @@ impl NeighborList {
             self.shifts.len() <= u16::MAX as usize,
             "cell far too small for the cutoff"
         );
-        let zero_image = (self.shifts.len() / 2) as u16;
+        let bins = Bins::new(cell, &axes, positions);
 
-        // Bin the atoms: a counting sort keeps atoms of a bin in index order (deterministic),
-        // and a bin-ordered copy of the positions makes the candidate scan contiguous.
+        let builder = ChunkBuilder {
+            bins: &bins,
+            shifts: &self.shifts,
+            zero_image: (self.shifts.len() / 2) as u16,
+            r2_list: r_list * r_list,
+        };
+        let n_bins = bins.start.len() - 1;
+        self.chunks
+            .resize_with(n.div_ceil(CHUNK_ATOMS), Chunk::default);
+        self.chunks.par_iter_mut().enumerate().for_each_init(
+            || BlockMap {
+                head: vec![u32::MAX; n_bins],
+                entries: Vec::new(),
+                seen: Vec::new(),
+            },
+            |map, (c, chunk)| {
+                let end = ((c + 1) * CHUNK_ATOMS).min(n);
+                builder.build(chunk, c * CHUNK_ATOMS..end, map);
+            },
+        );
+        self.reference.clear();
+        self.reference.extend_from_slice(positions);
+        self.builds += 1;
+    }
+}
+
+impl Bins {
+    fn new(cell: &Cell, axes: &[BinAxis; 3], positions: &[[f64; 3]]) -> Self {
+        let n = positions.len();
         let dims = axes.map(|a| a.bins);
         let n_bins = (dims[0] * dims[1] * dims[2]) as usize;
         let flat = |b: [i64; 3]| ((b[0] * dims[1] + b[1]) * dims[2] + b[2]) as usize;
-        let atom_bin: Vec<usize> = positions
+        let atom_bin: Vec<u32> = positions
             .iter()
             .map(|x| {
                 let s = cell.to_fractional(*x);
                 flat([0, 1, 2].map(|k| {
                     let f = s[k] - s[k].floor();
                     ((f * dims[k] as f64) as i64).clamp(0, dims[k] - 1)
-                }))
+                })) as u32
             })
             .collect();
-        let mut bin_start = vec![0u32; n_bins + 1];
+        // Counting sort: stable, so the atoms of a bin stay in index order (deterministic).
+        let mut start = vec![0u32; n_bins + 1];
         for &b in &atom_bin {
-            bin_start[b + 1] += 1;
+            start[b as usize + 1] += 1;
         }
         for k in 0..n_bins {
-            bin_start[k + 1] += bin_start[k];
+            start[k + 1] += start[k];
         }
-        let mut fill = bin_start.clone();
-        let mut bin_atoms = vec![0u32; n];
-        let mut bin_positions = vec![[0.0; 3]; n];
+        let mut fill = start.clone();
+        let mut order = vec![0u32; n];
+        let mut slot_bin = vec![0u32; n];
+        let mut sorted = vec![[0.0; 3]; n];
         for (i, &b) in atom_bin.iter().enumerate() {
-            let slot = fill[b] as usize;
-            bin_atoms[slot] = i as u32;
-            bin_positions[slot] = positions[i];
-            fill[b] += 1;
+            let slot = fill[b as usize] as usize;
+            order[slot] = i as u32;
+            slot_bin[slot] = b;
+            sorted[slot] = positions[i];
+            fill[b as usize] += 1;
         }
 
         // Half stencil: of the offsets o and −o between two bins only the lexicographically
-        // positive one is searched; pairs inside one bin are taken with j > i. Each pair
-        // (i, j, T) is thereby found exactly once. Per bin, the stencil lists the neighbour
-        // bins with the lattice translation each is reached through.
+        // positive one is searched; pairs inside one bin are taken with the later slot. Each
+        // pair (i, j, T) is thereby found exactly once.
+        let span = axes.map(|a| 2 * a.max_shift + 1);
         let mut offsets = Vec::new();
         for oa in -axes[0].reach..=axes[0].reach {
             for ob in -axes[1].reach..=axes[1].reach {
@@ -224,7 +276,7 @@ impl NeighborList {
                 }
             }
         }
-        let mut stencil: Vec<(u32, u16)> = Vec::with_capacity(n_bins * offsets.len());
+        let mut stencil = Vec::with_capacity(n_bins * offsets.len());
         for ba in 0..dims[0] {
             for bb in 0..dims[1] {
                 for bc in 0..dims[2] {
@@ -238,65 +290,119 @@ impl NeighborList {
                 }
             }
         }
+        Self {
+            order,
+            slot_bin,
+            positions: sorted,
+            start,
+            stencil,
+            per_bin: offsets.len(),
+        }
+    }
 
-        let r2_list = r_list * r_list;
-        let shifts = &self.shifts;
-        let per_bin = offsets.len();
-        let n_chunks = n.div_ceil(CHUNK_ATOMS);
-        self.chunks.resize_with(n_chunks, Chunk::default);
-        self.chunks.par_iter_mut().enumerate().for_each_init(
-            || vec![u32::MAX; n],
-            |local_of, (c, chunk)| {
-                chunk.start = c * CHUNK_ATOMS;
-                chunk.end = (chunk.start + CHUNK_ATOMS).min(n);
-                chunk.offsets.clear();
-                chunk.neighbors.clear();
-                chunk.images.clear();
-                chunk.atoms.clear();
-                chunk.offsets.push(0);
-                // The chunk's own atoms come first in its local numbering, then every other
-                // atom in the order its first pair is found.
-                for (k, slot) in local_of[chunk.start..chunk.end].iter_mut().enumerate() {
-                    *slot = k as u32;
-                }
-                chunk.atoms.extend(chunk.start as u32..chunk.end as u32);
-                for i in chunk.start..chunk.end {
-                    let xi = positions[i];
-                    let b = atom_bin[i];
-                    let mut scan = |bin: usize, image: u16, same_bin: bool| {
-                        let t = shifts[image as usize];
-                        let origin = [xi[0] - t[0], xi[1] - t[1], xi[2] - t[2]];
-                        let range = bin_start[bin] as usize..bin_start[bin + 1] as usize;
-                        for (&j, xj) in bin_atoms[range.clone()].iter().zip(&bin_positions[range]) {
-                            if same_bin && j as usize <= i {
-                                continue;
-                            }
-                            let d = [xj[0] - origin[0], xj[1] - origin[1], xj[2] - origin[2]];
-                            if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2_list {
-                                let slot = &mut local_of[j as usize];
-                                if *slot == u32::MAX {
-                                    *slot = chunk.atoms.len() as u32;
-                                    chunk.atoms.push(j);
-                                }
-                                chunk.neighbors.push(*slot);
-                                chunk.images.push(image);
-                            }
-                        }
-                    };
-                    scan(b, zero_image, true);
-                    for &(nb, image) in &stencil[b * per_bin..(b + 1) * per_bin] {
-                        scan(nb as usize, image, false);
-                    }
-                    chunk.offsets.push(chunk.neighbors.len() as u32);
-                }
-                for &a in &chunk.atoms {
-                    local_of[a as usize] = u32::MAX;
-                }
-            },
-        );
-        self.reference.clear();
-        self.reference.extend_from_slice(positions);
-        self.builds += 1;
+    fn range(&self, bin: usize) -> std::ops::Range<usize> {
+        self.start[bin] as usize..self.start[bin + 1] as usize
+    }
+}
+
+/// What every chunk's build reads.
+struct ChunkBuilder<'a> {
+    bins: &'a Bins,
+    shifts: &'a [[f64; 3]],
+    zero_image: u16,
+    r2_list: f64,
+}
+
+/// Per-thread scratch of the build: the blocks (bin, image) the current chunk has seen.
+struct BlockMap {
+    /// Per bin, the latest block entry of that bin, or `u32::MAX`.
+    head: Vec<u32>,
+    /// (image, first local slot, previous entry of the same bin or `u32::MAX`).
+    entries: Vec<(u16, u32, u32)>,
+    /// Bins whose `head` the current chunk set (reset afterwards).
+    seen: Vec<u32>,
+}
+
+impl ChunkBuilder<'_> {
+    /// The pairs whose first atom is one of the sorted slots `slots`.
+    fn build(&self, chunk: &mut Chunk, slots: std::ops::Range<usize>, map: &mut BlockMap) {
+        chunk.atoms.clear();
+        chunk.images.clear();
+        chunk.rows.clear();
+        chunk.offsets.clear();
+        chunk.neighbors.clear();
+        chunk.offsets.push(0);
+        let bins = self.bins;
+        for s in slots {
+            let xi = bins.positions[s];
+            let b = bins.slot_bin[s] as usize;
+            let own = self.block(chunk, map, b, self.zero_image);
+            let skip = s + 1 - bins.start[b] as usize;
+            chunk.rows.push(own + skip as u32 - 1);
+            self.scan(chunk, xi, b, self.zero_image, own, skip);
+            for &(nb, image) in &bins.stencil[b * bins.per_bin..(b + 1) * bins.per_bin] {
+                let base = self.block(chunk, map, nb as usize, image);
+                self.scan(chunk, xi, nb as usize, image, base, 0);
+            }
+            chunk.offsets.push(chunk.neighbors.len() as u32);
+        }
+        for &bin in &map.seen {
+            map.head[bin as usize] = u32::MAX;
+        }
+        map.seen.clear();
+        map.entries.clear();
+    }
+
+    /// First local slot of the block (bin, image), appending the block when it is new. A bin
+    /// is seen through one translation, or a few in boxes narrower than twice the list
+    /// radius: the chain per bin is short.
+    fn block(&self, chunk: &mut Chunk, map: &mut BlockMap, bin: usize, image: u16) -> u32 {
+        let mut e = map.head[bin];
+        while e != u32::MAX {
+            let (im, slot, prev) = map.entries[e as usize];
+            if im == image {
+                return slot;
+            }
+            e = prev;
+        }
+        let slot = chunk.atoms.len() as u32;
+        if map.head[bin] == u32::MAX {
+            map.seen.push(bin as u32);
+        }
+        map.entries.push((image, slot, map.head[bin]));
+        map.head[bin] = (map.entries.len() - 1) as u32;
+        let range = self.bins.range(bin);
+        chunk.images.resize(chunk.atoms.len() + range.len(), image);
+        chunk.atoms.extend_from_slice(&self.bins.order[range]);
+        slot
+    }
+
+    /// Appends the slots of block (bin, image), from its `skip`-th atom on, that lie within
+    /// the list radius of `xi`. Branch-free: every candidate is written, the count advances
+    /// only for those inside (about one in seven), which no branch predictor could learn.
+    fn scan(
+        &self,
+        chunk: &mut Chunk,
+        xi: [f64; 3],
+        bin: usize,
+        image: u16,
+        base: u32,
+        skip: usize,
+    ) {
+        let t = self.shifts[image as usize];
+        let origin = [xi[0] - t[0], xi[1] - t[1], xi[2] - t[2]];
+        let range = self.bins.range(bin);
+        let candidates = &self.bins.positions[range.start + skip..range.end];
+        let old = chunk.neighbors.len();
+        chunk.neighbors.resize(old + candidates.len(), 0);
+        let out = &mut chunk.neighbors[old..];
+        let mut count = 0;
+        for (k, xj) in candidates.iter().enumerate() {
+            let d = [xj[0] - origin[0], xj[1] - origin[1], xj[2] - origin[2]];
+            out[count] = base + (skip + k) as u32;
+            count += usize::from(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < self.r2_list);
+        }
+        chunk.neighbors.truncate(old + count);
     }
 }
 
