@@ -6,8 +6,11 @@
 //! number of threads.
 
 use crate::neighbor::{Chunk, NeighborList};
-use crate::pair::PairKernel;
+use crate::pair::{PairKernel, LANES};
 use rayon::prelude::*;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 
 /// Energy and virial of one force contribution.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -45,12 +48,13 @@ pub struct ForceWorkspace {
     chunks: Vec<ChunkScratch>,
 }
 
-/// A chunk's atoms gathered in its local order, and its force buffer.
+/// A chunk's atoms gathered in its local order, and its force buffer. Vectors are padded to
+/// four components (the fourth is 0) so that SIMD code moves one atom with one load.
 #[derive(Default, Debug, Clone)]
 struct ChunkScratch {
-    positions: Vec<[f64; 3]>,
+    positions: Vec<[f64; 4]>,
     types: Vec<usize>,
-    forces: Vec<[f64; 3]>,
+    forces: Vec<[f64; 4]>,
 }
 
 /// Adds the pair forces to `forces` and, when `with_energy`, returns the pair energies and
@@ -78,7 +82,7 @@ pub fn pair_forces<K: PairKernel>(
                 .positions
                 .extend(chunk.atoms.iter().zip(&chunk.images).map(|(&a, &image)| {
                     let (x, t) = (positions[a as usize], shifts[image as usize]);
-                    [x[0] + t[0], x[1] + t[1], x[2] + t[2]]
+                    [x[0] + t[0], x[1] + t[1], x[2] + t[2], 0.0]
                 }));
             scratch.types.clear();
             scratch
@@ -105,9 +109,69 @@ pub fn pair_forces<K: PairKernel>(
     total
 }
 
-/// Forces of one chunk's pairs into its own buffer (in the chunk's local slot order).
+/// Forces of one chunk's pairs into its own buffer (in the chunk's local slot order). With
+/// AVX2, Lennard-Jones runs a hand-vectorised copy of the loop and other kernels the same
+/// code compiled for AVX2; both do the same operations in the same order as the baseline
+/// (no FMA), so the bits are the same on every x86-64 machine (see the tests).
 #[inline(never)]
 fn chunk_forces<K: PairKernel, const ENERGY: bool>(
+    kernel: &K,
+    chunk: &Chunk,
+    scratch: &mut ChunkScratch,
+) -> PairTotals {
+    #[cfg(target_arch = "x86_64")]
+    if use_avx2() {
+        // SAFETY: the CPU has AVX2 (use_avx2).
+        return unsafe {
+            match kernel.as_lennard_jones() {
+                Some(lj) => avx2::lj_pairs::<ENERGY>(lj, chunk, scratch),
+                None => chunk_forces_avx2::<K, ENERGY>(kernel, chunk, scratch),
+            }
+        };
+    }
+    chunk_pairs::<K, ENERGY>(kernel, chunk, scratch)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn chunk_forces_avx2<K: PairKernel, const ENERGY: bool>(
+    kernel: &K,
+    chunk: &Chunk,
+    scratch: &mut ChunkScratch,
+) -> PairTotals {
+    chunk_pairs::<K, ENERGY>(kernel, chunk, scratch)
+}
+
+fn use_avx2() -> bool {
+    #[cfg(test)]
+    if FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The unit test sets this to run the baseline code on an AVX2 machine.
+#[cfg(test)]
+static FORCE_BASELINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sum of [`LANES`] partial sums, in one fixed order.
+#[inline(always)]
+fn lane_sum(x: &[f64; LANES]) -> f64 {
+    (x[0] + x[1]) + (x[2] + x[3])
+}
+
+/// The pair loop: each row's partners go to the kernel [`LANES`] at a time (positions
+/// gathered into lane arrays, unused lanes at r² = ∞); the force on the row's atom and the
+/// energy and virial sums are kept per lane and added in a fixed order.
+#[inline(always)]
+fn chunk_pairs<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
     scratch: &mut ChunkScratch,
@@ -116,49 +180,142 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     let (positions, types) = (&scratch.positions, &scratch.types);
     let buf = &mut scratch.forces;
     buf.clear();
-    buf.resize(chunk.atoms.len(), [0.0; 3]);
-    let mut ev = PairTotals::default();
-    let mut w = [0.0; 6];
+    buf.resize(chunk.atoms.len(), [0.0; 4]);
+    let mut short_range = [0.0; LANES];
+    let mut coulomb = [0.0; LANES];
+    let mut w = [[0.0; LANES]; 6];
     for (k, &i) in chunk.rows.iter().enumerate() {
         let i = i as usize;
         let xi = positions[i];
         let row = types[i] * n_species;
-        let mut fi = [0.0; 3];
-        for &j in &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize] {
-            let j = j as usize;
-            let xj = positions[j];
-            let d = [xj[0] - xi[0], xj[1] - xi[1], xj[2] - xi[2]];
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        let mut fi = [[0.0; LANES]; 3];
+        let pairs = &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize];
+        for batch in pairs.chunks(LANES) {
+            // Fixed-length gathers (unused lanes read atom i itself) build the lane vectors in
+            // registers; r² = ∞ then switches those lanes off.
+            let js: [usize; LANES] =
+                std::array::from_fn(|l| batch.get(l).map_or(i, |&j| j as usize));
+            let xj: [[f64; 4]; LANES] = std::array::from_fn(|l| positions[js[l]]);
+            let d: [[f64; LANES]; 3] =
+                std::array::from_fn(|c| std::array::from_fn(|l| xj[l][c] - xi[c]));
+            let tij: [usize; LANES] = std::array::from_fn(|l| row + types[js[l]]);
+            let r2: [f64; LANES] = std::array::from_fn(|l| {
+                let r2 = d[0][l] * d[0][l] + d[1][l] * d[1][l] + d[2][l] * d[2][l];
+                if l < batch.len() {
+                    r2
+                } else {
+                    f64::INFINITY
+                }
+            });
             let f_over_r = if ENERGY {
-                let p = kernel.eval(row + types[j], r2);
-                ev.short_range += p.short_range;
-                ev.coulomb_real += p.coulomb;
+                let p = kernel.eval_lanes(&tij, &r2);
+                for l in 0..LANES {
+                    short_range[l] += p.short_range[l];
+                    coulomb[l] += p.coulomb[l];
+                }
                 p.f_over_r
             } else {
-                kernel.force(row + types[j], r2)
+                kernel.force_lanes(&tij, &r2)
             };
-            let f = [f_over_r * d[0], f_over_r * d[1], f_over_r * d[2]];
-            fi[0] -= f[0];
-            fi[1] -= f[1];
-            fi[2] -= f[2];
-            let bj = &mut buf[j];
-            bj[0] += f[0];
-            bj[1] += f[1];
-            bj[2] += f[2];
+            let f: [[f64; LANES]; 3] =
+                std::array::from_fn(|c| std::array::from_fn(|l| f_over_r[l] * d[c][l]));
+            for c in 0..3 {
+                for l in 0..LANES {
+                    fi[c][l] -= f[c][l];
+                }
+            }
+            for (l, &j) in batch.iter().enumerate() {
+                let bj = &mut buf[j as usize];
+                bj[0] += f[0][l];
+                bj[1] += f[1][l];
+                bj[2] += f[2][l];
+            }
             if ENERGY {
-                w[0] += d[0] * f[0];
-                w[1] += d[1] * f[1];
-                w[2] += d[2] * f[2];
-                w[3] += d[0] * f[1];
-                w[4] += d[0] * f[2];
-                w[5] += d[1] * f[2];
+                for l in 0..LANES {
+                    w[0][l] += d[0][l] * f[0][l];
+                    w[1][l] += d[1][l] * f[1][l];
+                    w[2][l] += d[2][l] * f[2][l];
+                    w[3][l] += d[0][l] * f[1][l];
+                    w[4][l] += d[0][l] * f[2][l];
+                    w[5][l] += d[1][l] * f[2][l];
+                }
             }
         }
         let bi = &mut buf[i];
-        bi[0] += fi[0];
-        bi[1] += fi[1];
-        bi[2] += fi[2];
+        bi[0] += lane_sum(&fi[0]);
+        bi[1] += lane_sum(&fi[1]);
+        bi[2] += lane_sum(&fi[2]);
     }
-    ev.virial = w;
-    ev
+    PairTotals {
+        short_range: lane_sum(&short_range),
+        coulomb_real: lane_sum(&coulomb),
+        virial: w.map(|x| lane_sum(&x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cell::Cell;
+    use crate::pair::{LjKernel, PairPotential, PairSpec, PairTerm};
+    use rand::{RngExt, SeedableRng};
+
+    /// Pair forces, energy and virial with the AVX2 code and with the baseline code, for one
+    /// and for two species (a triclinic box, random positions at liquid density).
+    #[test]
+    fn avx2_and_generic_loops_agree_bitwise() {
+        let cell = Cell::new([21.0, 0.0, 0.0], [4.0, 20.0, 0.0], [-3.0, 2.5, 22.0]).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
+        let positions: Vec<[f64; 3]> = (0..400)
+            .map(|_| cell.to_cartesian([rng.random(), rng.random(), rng.random()]))
+            .collect();
+        let lj = |epsilon: f64, sigma: f64, cutoff: f64, shift: bool| PairSpec {
+            terms: vec![PairTerm::LennardJones { epsilon, sigma }],
+            cutoff,
+            shift,
+        };
+        let mut one = PairPotential::new(1);
+        one.set(0, 0, lj(0.0104, 3.4, 8.5, false));
+        let mut two = PairPotential::new(2);
+        two.set(0, 0, lj(0.0104, 3.4, 8.5, false));
+        two.set(0, 1, lj(0.0080, 3.1, 7.0, true));
+        two.set(1, 1, lj(0.0060, 2.8, 6.5, true));
+        let mut nl = NeighborList::new(8.5, 1.0);
+        nl.build(&cell, &positions);
+        for (pot, types) in [
+            (one, vec![0; positions.len()]),
+            (two, (0..positions.len()).map(|i| i % 3 % 2).collect()),
+        ] {
+            let kernel = LjKernel::from_potential(&pot).unwrap();
+            let run = |baseline: bool| {
+                FORCE_BASELINE.store(baseline, std::sync::atomic::Ordering::Relaxed);
+                let mut ws = ForceWorkspace::default();
+                let mut out = Vec::new();
+                for energy in [false, true] {
+                    let mut f = vec![[0.0; 3]; positions.len()];
+                    let t = pair_forces(&kernel, &nl, &positions, &types, &mut f, &mut ws, energy);
+                    out.push((t, f));
+                }
+                FORCE_BASELINE.store(false, std::sync::atomic::Ordering::Relaxed);
+                out
+            };
+            let (fast, baseline) = (run(false), run(true));
+            let bits = |x: &[(PairTotals, Vec<[f64; 3]>)]| -> Vec<u64> {
+                x.iter()
+                    .flat_map(|(t, f)| {
+                        let totals = [t.short_range, t.coulomb_real].into_iter().chain(t.virial);
+                        totals
+                            .chain(f.iter().flatten().copied())
+                            .collect::<Vec<_>>()
+                    })
+                    .map(f64::to_bits)
+                    .collect()
+            };
+            assert!(fast[1].0.short_range != 0.0);
+            assert_eq!(bits(&fast), bits(&baseline));
+            if !use_avx2() {
+                eprintln!("note: no AVX2 on this CPU, only the baseline code ran");
+            }
+        }
+    }
 }

@@ -187,6 +187,19 @@ pub struct PairEval {
     pub f_over_r: f64,
 }
 
+/// Pairs the force loop hands to a kernel at once. Kernels written as loops over arrays of
+/// this length become SIMD code; the width is fixed (not the machine's), so every
+/// floating-point operation and its order are the same on every machine.
+pub const LANES: usize = 4;
+
+/// [`PairEval`] of [`LANES`] pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairEvalLanes {
+    pub short_range: [f64; LANES],
+    pub coulomb: [f64; LANES],
+    pub f_over_r: [f64; LANES],
+}
+
 /// A pair kernel evaluates energy and F/r for a squared distance; the force loop is generic
 /// over it so each potential family gets a specialised, inlined inner loop.
 pub trait PairKernel: Sync {
@@ -196,17 +209,45 @@ pub trait PairKernel: Sync {
     /// −(dU/dr)/r only (for steps that need no energy); 0 beyond the cutoff.
     fn force(&self, tij: usize, r2: f64) -> f64;
     fn n_species(&self) -> usize;
+
+    /// The Lennard-Jones kernel, which the force loop has a hand-vectorised version of.
+    #[inline(always)]
+    fn as_lennard_jones(&self) -> Option<&LjKernel> {
+        None
+    }
+
+    /// [`Self::eval`] of [`LANES`] pairs; a lane with `r2 = +∞` is unused and gives zeros.
+    /// Must give the same bits as `eval` lane by lane.
+    #[inline(always)]
+    fn eval_lanes(&self, tij: &[usize; LANES], r2: &[f64; LANES]) -> PairEvalLanes {
+        let mut out = PairEvalLanes::default();
+        for l in 0..LANES {
+            let p = self.eval(tij[l], r2[l]);
+            out.short_range[l] = p.short_range;
+            out.coulomb[l] = p.coulomb;
+            out.f_over_r[l] = p.f_over_r;
+        }
+        out
+    }
+
+    /// [`Self::force`] of [`LANES`] pairs; a lane with `r2 = +∞` is unused and gives 0.
+    /// Must give the same bits as `force` lane by lane.
+    #[inline(always)]
+    fn force_lanes(&self, tij: &[usize; LANES], r2: &[f64; LANES]) -> [f64; LANES] {
+        std::array::from_fn(|l| self.force(tij[l], r2[l]))
+    }
 }
 
+/// U = c12/r¹² − c6/r⁶ − e_shift for r² < rc2 (one species pair).
 #[derive(Clone, Copy, Debug, Default)]
-struct LjCoefficients {
-    c12: f64,
-    c6: f64,
+pub(crate) struct LjCoefficients {
+    pub(crate) c12: f64,
+    pub(crate) c6: f64,
     /// 12·c12 and 6·c6, for the force.
-    f12: f64,
-    f6: f64,
-    rc2: f64,
-    e_shift: f64,
+    pub(crate) f12: f64,
+    pub(crate) f6: f64,
+    pub(crate) rc2: f64,
+    pub(crate) e_shift: f64,
 }
 
 /// Lennard-Jones tables, one entry per ordered species pair.
@@ -237,8 +278,6 @@ impl LjKernel {
                 }
                 c.f12 = 12.0 * c.c12;
                 c.f6 = 6.0 * c.c6;
-                c.f12 = 12.0 * c.c12;
-                c.f6 = 6.0 * c.c6;
                 if spec.shift {
                     let inv6 = 1.0 / (c.rc2 * c.rc2 * c.rc2);
                     c.e_shift = inv6 * (c.c12 * inv6 - c.c6);
@@ -247,6 +286,11 @@ impl LjKernel {
             }
         }
         Some(Self { n, table })
+    }
+
+    /// Coefficients per ordered species pair (index type_i × n_species + type_j).
+    pub(crate) fn coefficients(&self) -> &[LjCoefficients] {
+        &self.table
     }
 }
 
@@ -283,6 +327,11 @@ impl PairKernel for LjKernel {
 
     fn n_species(&self) -> usize {
         self.n
+    }
+
+    #[inline(always)]
+    fn as_lennard_jones(&self) -> Option<&LjKernel> {
+        Some(self)
     }
 }
 
