@@ -43,9 +43,20 @@ impl PairTotals {
 }
 
 /// Per-chunk scratch space, kept between steps to avoid allocation.
-#[derive(Default, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct ForceWorkspace {
     chunks: Vec<ChunkScratch>,
+    /// Run the AVX2 code (same bits as the portable code, see `simd`).
+    avx2: bool,
+}
+
+impl Default for ForceWorkspace {
+    fn default() -> Self {
+        Self {
+            chunks: Vec::new(),
+            avx2: crate::simd::avx2_available(),
+        }
+    }
 }
 
 /// A chunk's atoms gathered in its local order, and its force buffer. Vectors are padded to
@@ -70,6 +81,7 @@ pub fn pair_forces<K: PairKernel>(
 ) -> PairTotals {
     let chunks = nlist.chunks();
     let shifts = nlist.shifts();
+    let avx2 = workspace.avx2;
     workspace
         .chunks
         .resize_with(chunks.len(), ChunkScratch::default);
@@ -89,9 +101,9 @@ pub fn pair_forces<K: PairKernel>(
                 .types
                 .extend(chunk.atoms.iter().map(|&a| types[a as usize]));
             if with_energy {
-                chunk_forces::<K, true>(kernel, chunk, scratch)
+                chunk_forces::<K, true>(kernel, chunk, scratch, avx2)
             } else {
-                chunk_forces::<K, false>(kernel, chunk, scratch)
+                chunk_forces::<K, false>(kernel, chunk, scratch, avx2)
             }
         })
         .collect();
@@ -118,10 +130,11 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
     scratch: &mut ChunkScratch,
+    avx2: bool,
 ) -> PairTotals {
     #[cfg(target_arch = "x86_64")]
-    if use_avx2() {
-        // SAFETY: the CPU has AVX2 (use_avx2).
+    if avx2 {
+        // SAFETY: the CPU has AVX2 (ForceWorkspace::avx2).
         return unsafe {
             match kernel.as_lennard_jones() {
                 Some(lj) => avx2::lj_pairs::<ENERGY>(lj, chunk, scratch),
@@ -141,25 +154,6 @@ fn chunk_forces_avx2<K: PairKernel, const ENERGY: bool>(
 ) -> PairTotals {
     chunk_pairs::<K, ENERGY>(kernel, chunk, scratch)
 }
-
-fn use_avx2() -> bool {
-    #[cfg(test)]
-    if FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed) {
-        return false;
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// The unit test sets this to run the baseline code on an AVX2 machine.
-#[cfg(test)]
-static FORCE_BASELINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Sum of [`LANES`] partial sums, in one fixed order.
 #[inline(always)]
@@ -287,19 +281,20 @@ mod tests {
             (two, (0..positions.len()).map(|i| i % 3 % 2).collect()),
         ] {
             let kernel = LjKernel::from_potential(&pot).unwrap();
-            let run = |baseline: bool| {
-                FORCE_BASELINE.store(baseline, std::sync::atomic::Ordering::Relaxed);
-                let mut ws = ForceWorkspace::default();
+            let run = |avx2: bool| {
+                let mut ws = ForceWorkspace {
+                    avx2,
+                    ..Default::default()
+                };
                 let mut out = Vec::new();
                 for energy in [false, true] {
                     let mut f = vec![[0.0; 3]; positions.len()];
                     let t = pair_forces(&kernel, &nl, &positions, &types, &mut f, &mut ws, energy);
                     out.push((t, f));
                 }
-                FORCE_BASELINE.store(false, std::sync::atomic::Ordering::Relaxed);
                 out
             };
-            let (fast, baseline) = (run(false), run(true));
+            let (fast, baseline) = (run(crate::simd::avx2_available()), run(false));
             let bits = |x: &[(PairTotals, Vec<[f64; 3]>)]| -> Vec<u64> {
                 x.iter()
                     .flat_map(|(t, f)| {
@@ -313,7 +308,7 @@ mod tests {
             };
             assert!(fast[1].0.short_range != 0.0);
             assert_eq!(bits(&fast), bits(&baseline));
-            if !use_avx2() {
+            if !crate::simd::avx2_available() {
                 eprintln!("note: no AVX2 on this CPU, only the baseline code ran");
             }
         }

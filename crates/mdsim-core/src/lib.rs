@@ -12,6 +12,7 @@ pub mod neighbor;
 pub mod oracle;
 pub mod pair;
 pub mod safety;
+mod simd;
 pub mod system;
 pub mod thermostat;
 pub mod units;

@@ -44,6 +44,8 @@ pub struct NeighborList {
     chunks: Vec<Chunk>,
     reference: Vec<[f64; 3]>,
     builds: u64,
+    /// Run the AVX2 candidate scan (same pairs as the portable one, see `simd`).
+    avx2: bool,
 }
 
 /// How the bins and their search stencil are laid out along one cell direction.
@@ -77,8 +79,8 @@ struct Bins {
     order: Vec<u32>,
     /// Bin of each sorted slot.
     slot_bin: Vec<u32>,
-    /// Positions in sorted order (contiguous candidate scans).
-    positions: Vec<[f64; 3]>,
+    /// x, y and z of the atoms in sorted order (contiguous candidate scans, SIMD layout).
+    coords: [Vec<f64>; 3],
     /// Slots of bin b are `start[b]..start[b + 1]`.
     start: Vec<u32>,
     /// Per bin, `per_bin` entries (neighbour bin, image index).
@@ -96,6 +98,7 @@ impl NeighborList {
             chunks: Vec::new(),
             reference: Vec::new(),
             builds: 0,
+            avx2: crate::simd::avx2_available(),
         }
     }
 
@@ -207,6 +210,7 @@ impl NeighborList {
             r2_list: r_list * r_list,
         };
         let n_bins = bins.start.len() - 1;
+        let avx2 = self.avx2;
         self.chunks
             .resize_with(n.div_ceil(CHUNK_ATOMS), Chunk::default);
         self.chunks.par_iter_mut().enumerate().for_each_init(
@@ -216,8 +220,14 @@ impl NeighborList {
                 seen: Vec::new(),
             },
             |map, (c, chunk)| {
-                let end = ((c + 1) * CHUNK_ATOMS).min(n);
-                builder.build(chunk, c * CHUNK_ATOMS..end, map);
+                let slots = c * CHUNK_ATOMS..((c + 1) * CHUNK_ATOMS).min(n);
+                #[cfg(target_arch = "x86_64")]
+                if avx2 {
+                    // SAFETY: the CPU has AVX2 (NeighborList::avx2).
+                    unsafe { builder.build_avx2(chunk, slots, map) };
+                    return;
+                }
+                builder.build::<false>(chunk, slots, map);
             },
         );
         self.reference.clear();
@@ -253,12 +263,14 @@ impl Bins {
         let mut fill = start.clone();
         let mut order = vec![0u32; n];
         let mut slot_bin = vec![0u32; n];
-        let mut sorted = vec![[0.0; 3]; n];
+        let mut coords = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
         for (i, &b) in atom_bin.iter().enumerate() {
             let slot = fill[b as usize] as usize;
             order[slot] = i as u32;
             slot_bin[slot] = b;
-            sorted[slot] = positions[i];
+            for (c, x) in coords.iter_mut().zip(positions[i]) {
+                c[slot] = x;
+            }
             fill[b as usize] += 1;
         }
 
@@ -293,7 +305,7 @@ impl Bins {
         Self {
             order,
             slot_bin,
-            positions: sorted,
+            coords,
             start,
             stencil,
             per_bin: offsets.len(),
@@ -324,8 +336,21 @@ struct BlockMap {
 }
 
 impl ChunkBuilder<'_> {
+    /// [`Self::build`] with the AVX2 candidate scan.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn build_avx2(&self, chunk: &mut Chunk, slots: std::ops::Range<usize>, map: &mut BlockMap) {
+        self.build::<true>(chunk, slots, map);
+    }
+
     /// The pairs whose first atom is one of the sorted slots `slots`.
-    fn build(&self, chunk: &mut Chunk, slots: std::ops::Range<usize>, map: &mut BlockMap) {
+    #[inline(always)]
+    fn build<const AVX2: bool>(
+        &self,
+        chunk: &mut Chunk,
+        slots: std::ops::Range<usize>,
+        map: &mut BlockMap,
+    ) {
         chunk.atoms.clear();
         chunk.images.clear();
         chunk.rows.clear();
@@ -334,15 +359,15 @@ impl ChunkBuilder<'_> {
         chunk.offsets.push(0);
         let bins = self.bins;
         for s in slots {
-            let xi = bins.positions[s];
+            let xi = bins.coords.each_ref().map(|c| c[s]);
             let b = bins.slot_bin[s] as usize;
             let own = self.block(chunk, map, b, self.zero_image);
             let skip = s + 1 - bins.start[b] as usize;
             chunk.rows.push(own + skip as u32 - 1);
-            self.scan(chunk, xi, b, self.zero_image, own, skip);
+            self.scan::<AVX2>(chunk, xi, b, self.zero_image, own, skip);
             for &(nb, image) in &bins.stencil[b * bins.per_bin..(b + 1) * bins.per_bin] {
                 let base = self.block(chunk, map, nb as usize, image);
-                self.scan(chunk, xi, nb as usize, image, base, 0);
+                self.scan::<AVX2>(chunk, xi, nb as usize, image, base, 0);
             }
             chunk.offsets.push(chunk.neighbors.len() as u32);
         }
@@ -378,9 +403,9 @@ impl ChunkBuilder<'_> {
     }
 
     /// Appends the slots of block (bin, image), from its `skip`-th atom on, that lie within
-    /// the list radius of `xi`. Branch-free: every candidate is written, the count advances
-    /// only for those inside (about one in seven), which no branch predictor could learn.
-    fn scan(
+    /// the list radius of `xi`.
+    #[inline(always)]
+    fn scan<const AVX2: bool>(
         &self,
         chunk: &mut Chunk,
         xi: [f64; 3],
@@ -392,17 +417,123 @@ impl ChunkBuilder<'_> {
         let t = self.shifts[image as usize];
         let origin = [xi[0] - t[0], xi[1] - t[1], xi[2] - t[2]];
         let range = self.bins.range(bin);
-        let candidates = &self.bins.positions[range.start + skip..range.end];
+        let candidates = self
+            .bins
+            .coords
+            .each_ref()
+            .map(|c| &c[range.start + skip..range.end]);
         let old = chunk.neighbors.len();
-        chunk.neighbors.resize(old + candidates.len(), 0);
+        chunk.neighbors.resize(old + candidates[0].len(), 0);
         let out = &mut chunk.neighbors[old..];
+        let first = base + skip as u32;
         let mut count = 0;
-        for (k, xj) in candidates.iter().enumerate() {
-            let d = [xj[0] - origin[0], xj[1] - origin[1], xj[2] - origin[2]];
-            out[count] = base + (skip + k) as u32;
-            count += usize::from(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < self.r2_list);
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            // SAFETY: only instantiated with AVX2 from `build_avx2`.
+            (done, count) =
+                unsafe { avx2::select_within(candidates, origin, self.r2_list, first, out) };
         }
+        count = select_within(candidates, origin, self.r2_list, first, done, count, out);
         chunk.neighbors.truncate(old + count);
+    }
+}
+
+/// Writes `first + k` to `out[count..]` for every candidate k ≥ `done` (coordinates
+/// `c[0][k]`, `c[1][k]`, `c[2][k]`) with |x_k − origin|² < `r2`; returns the new count.
+/// Branch-free: every candidate is written, the count advances only for those inside
+/// (about one in seven), which no branch predictor could learn.
+#[inline(always)]
+fn select_within(
+    c: [&[f64]; 3],
+    origin: [f64; 3],
+    r2: f64,
+    first: u32,
+    done: usize,
+    mut count: usize,
+    out: &mut [u32],
+) -> usize {
+    for k in done..c[0].len() {
+        let d = [
+            c[0][k] - origin[0],
+            c[1][k] - origin[1],
+            c[2][k] - origin[2],
+        ];
+        out[count] = first + k as u32;
+        count += usize::from(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2);
+    }
+    count
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    //! The AVX2 copy of [`super::select_within`], four candidates at a time: the same
+    //! distance arithmetic, so the same pairs in the same order.
+    use std::arch::x86_64::*;
+
+    /// For each 4-bit mask, the `pshufb` control that packs the selected 32-bit lanes.
+    const PACK: [[u8; 16]; 16] = {
+        let mut table = [[0x80u8; 16]; 16];
+        let mut mask = 0;
+        while mask < 16 {
+            let mut out = 0;
+            let mut lane = 0;
+            while lane < 4 {
+                if mask & (1 << lane) != 0 {
+                    let mut b = 0;
+                    while b < 4 {
+                        table[mask][4 * out + b] = (4 * lane + b) as u8;
+                        b += 1;
+                    }
+                    out += 1;
+                }
+                lane += 1;
+            }
+            mask += 1;
+        }
+        table
+    };
+
+    /// Candidates `0..done` (a multiple of four) of [`super::select_within`]; returns
+    /// (done, count).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(super) fn select_within(
+        c: [&[f64]; 3],
+        origin: [f64; 3],
+        r2: f64,
+        first: u32,
+        out: &mut [u32],
+    ) -> (usize, usize) {
+        let n = c[0].len();
+        assert!(c[1].len() == n && c[2].len() == n && out.len() >= n);
+        let o = origin.map(|x| _mm256_set1_pd(x));
+        let limit = _mm256_set1_pd(r2);
+        let mut index = _mm_add_epi32(_mm_set1_epi32(first as i32), _mm_setr_epi32(0, 1, 2, 3));
+        let four = _mm_set1_epi32(4);
+        let mut count = 0;
+        let mut k = 0;
+        while k + 4 <= n {
+            // SAFETY: k + 4 ≤ n = the length of every slice; count ≤ k, so out[count..count + 4]
+            // lies within out (out.len() ≥ n).
+            unsafe {
+                let dx = _mm256_sub_pd(_mm256_loadu_pd(c[0].as_ptr().add(k)), o[0]);
+                let dy = _mm256_sub_pd(_mm256_loadu_pd(c[1].as_ptr().add(k)), o[1]);
+                let dz = _mm256_sub_pd(_mm256_loadu_pd(c[2].as_ptr().add(k)), o[2]);
+                let d2 = _mm256_add_pd(
+                    _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
+                    _mm256_mul_pd(dz, dz),
+                );
+                let mask = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(d2, limit)) as usize;
+                let control = _mm_loadu_si128(PACK[mask].as_ptr().cast());
+                let packed = _mm_shuffle_epi8(index, control);
+                _mm_storeu_si128(out.as_mut_ptr().add(count).cast(), packed);
+                count += mask.count_ones() as usize;
+            }
+            index = _mm_add_epi32(index, four);
+            k += 4;
+        }
+        (k, count)
     }
 }
 
@@ -511,6 +642,28 @@ mod tests {
         // Width 9 Å < 2 × 6 Å: atoms interact with more than one image of each other.
         let cell = Cell::new([9.0, 0.0, 0.0], [2.0, 9.5, 0.0], [1.0, -1.5, 10.0]).unwrap();
         check_against_oracle(cell, 40, 5.0, 1.0);
+    }
+
+    /// The AVX2 and the portable candidate scans give the same list, pair for pair.
+    #[test]
+    fn avx2_and_portable_scans_agree() {
+        let cell = Cell::new([18.0, 0.0, 0.0], [6.0, 17.0, 0.0], [-4.0, 5.0, 19.0]).unwrap();
+        let positions = random_positions(&cell, 700, 5);
+        let mut lists = [true, false].map(|avx2| {
+            let mut nl = NeighborList::new(4.5, 0.8);
+            nl.avx2 = avx2 && crate::simd::avx2_available();
+            nl.build(&cell, &positions);
+            nl
+        });
+        let [a, b] = &mut lists;
+        assert!(a.n_pairs() > 0);
+        assert_eq!(a.chunks.len(), b.chunks.len());
+        for (x, y) in a.chunks.iter().zip(&b.chunks) {
+            assert_eq!(
+                (&x.atoms, &x.images, &x.rows, &x.offsets, &x.neighbors),
+                (&y.atoms, &y.images, &y.rows, &y.offsets, &y.neighbors)
+            );
+        }
     }
 
     #[test]
