@@ -453,12 +453,9 @@ fn select_within(
     mut count: usize,
     out: &mut [u32],
 ) -> usize {
-    for k in done..c[0].len() {
-        let d = [
-            c[0][k] - origin[0],
-            c[1][k] - origin[1],
-            c[2][k] - origin[2],
-        ];
+    let candidates = c[0].iter().zip(c[1]).zip(c[2]).enumerate().skip(done);
+    for (k, ((x, y), z)) in candidates {
+        let d = [x - origin[0], y - origin[1], z - origin[2]];
         out[count] = first + k as u32;
         count += usize::from(d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < r2);
     }
