@@ -42,10 +42,16 @@ impl PairTotals {
     }
 }
 
-/// Per-chunk scratch space, kept between steps to avoid allocation.
+/// Scratch space kept between steps (no allocation per step): the neighbour list's slots
+/// gathered with their lattice translation applied, and their forces. Vectors are padded to
+/// four components (the fourth is 0) so that SIMD code moves one slot with one load.
 #[derive(Debug, Clone)]
 pub struct ForceWorkspace {
-    chunks: Vec<ChunkScratch>,
+    positions: Vec<[f64; 4]>,
+    types: Vec<usize>,
+    forces: Vec<[f64; 4]>,
+    /// Energies and virial of each chunk.
+    totals: Vec<PairTotals>,
     /// Run the AVX2 code (same bits as the portable code, see `simd`).
     avx2: bool,
 }
@@ -53,23 +59,28 @@ pub struct ForceWorkspace {
 impl Default for ForceWorkspace {
     fn default() -> Self {
         Self {
-            chunks: Vec::new(),
+            positions: Vec::new(),
+            types: Vec::new(),
+            forces: Vec::new(),
+            totals: Vec::new(),
             avx2: crate::simd::avx2_available(),
         }
     }
 }
 
-/// A chunk's atoms gathered in its local order, and its force buffer. Vectors are padded to
-/// four components (the fourth is 0) so that SIMD code moves one atom with one load.
-#[derive(Default, Debug, Clone)]
-struct ChunkScratch {
-    positions: Vec<[f64; 4]>,
-    types: Vec<usize>,
-    forces: Vec<[f64; 4]>,
+/// The chunk's inputs and the force window it adds into.
+struct ChunkView<'a> {
+    positions: &'a [[f64; 4]],
+    types: &'a [usize],
+    forces: &'a mut [[f64; 4]],
 }
 
 /// Adds the pair forces to `forces` and, when `with_energy`, returns the pair energies and
 /// virial (otherwise zeros: most MD steps need forces only).
+///
+/// The chunks of one group of the list add into disjoint windows of one slot-force array
+/// and run in parallel; groups run in order. Slot forces are then added to the atoms in slot
+/// order, and chunk energies in chunk order: every sum has one fixed order.
 pub fn pair_forces<K: PairKernel>(
     kernel: &K,
     nlist: &NeighborList,
@@ -79,57 +90,82 @@ pub fn pair_forces<K: PairKernel>(
     workspace: &mut ForceWorkspace,
     with_energy: bool,
 ) -> PairTotals {
-    let chunks = nlist.chunks();
-    let shifts = nlist.shifts();
-    let avx2 = workspace.avx2;
-    workspace
-        .chunks
-        .resize_with(chunks.len(), ChunkScratch::default);
-    let partial: Vec<PairTotals> = chunks
-        .par_iter()
-        .zip(workspace.chunks.par_iter_mut())
-        .map(|(chunk, scratch)| {
-            scratch.positions.clear();
-            scratch
-                .positions
-                .extend(chunk.atoms.iter().zip(&chunk.images).map(|(&a, &image)| {
-                    let (x, t) = (positions[a as usize], shifts[image as usize]);
-                    [x[0] + t[0], x[1] + t[1], x[2] + t[2], 0.0]
-                }));
-            scratch.types.clear();
-            scratch
-                .types
-                .extend(chunk.atoms.iter().map(|&a| types[a as usize]));
-            if with_energy {
-                chunk_forces::<K, true>(kernel, chunk, scratch, avx2)
-            } else {
-                chunk_forces::<K, false>(kernel, chunk, scratch, avx2)
-            }
-        })
-        .collect();
+    let (slot_atoms, chunks) = (nlist.slot_atoms(), nlist.chunks());
+    let ws = workspace;
+    ws.positions.clear();
+    ws.positions.extend((0..slot_atoms.len()).map(|s| {
+        let x = nlist.slot_position(positions, s);
+        [x[0], x[1], x[2], 0.0]
+    }));
+    ws.types.clear();
+    if kernel.n_species() > 1 {
+        ws.types
+            .extend(slot_atoms.iter().map(|&a| types[a as usize]));
+    } else {
+        ws.types.resize(slot_atoms.len(), 0);
+    }
+    ws.forces.clear();
+    ws.forces.resize(slot_atoms.len(), [0.0; 4]);
+    ws.totals.clear();
+    ws.totals.resize(chunks.len(), PairTotals::default());
 
-    let mut total = PairTotals::default();
-    for ((chunk, scratch), ev) in chunks.iter().zip(&workspace.chunks).zip(&partial) {
-        for (&a, b) in chunk.atoms.iter().zip(&scratch.forces) {
-            let f = &mut forces[a as usize];
-            f[0] += b[0];
-            f[1] += b[1];
-            f[2] += b[2];
+    let avx2 = ws.avx2;
+    for group in nlist.groups() {
+        // Split the force array into the group's windows (increasing, disjoint).
+        let mut views = Vec::with_capacity(group.len());
+        let mut rest: &mut [[f64; 4]] = &mut ws.forces;
+        let mut offset = 0;
+        for &c in group {
+            let w = chunks[c as usize].window();
+            let (_, tail) = std::mem::take(&mut rest).split_at_mut(w.start - offset);
+            let (mine, tail) = tail.split_at_mut(w.len());
+            rest = tail;
+            offset = w.end;
+            let view = ChunkView {
+                positions: &ws.positions[w.clone()],
+                types: &ws.types[w],
+                forces: mine,
+            };
+            views.push((c as usize, view));
         }
-        total.add(ev);
+        let results: Vec<(usize, PairTotals)> = views
+            .into_par_iter()
+            .map(|(c, view)| {
+                let t = if with_energy {
+                    chunk_forces::<K, true>(kernel, &chunks[c], view, avx2)
+                } else {
+                    chunk_forces::<K, false>(kernel, &chunks[c], view, avx2)
+                };
+                (c, t)
+            })
+            .collect();
+        for (c, t) in results {
+            ws.totals[c] = t;
+        }
+    }
+
+    for (&a, f) in slot_atoms.iter().zip(&ws.forces) {
+        let fa = &mut forces[a as usize];
+        fa[0] += f[0];
+        fa[1] += f[1];
+        fa[2] += f[2];
+    }
+    let mut total = PairTotals::default();
+    for t in &ws.totals {
+        total.add(t);
     }
     total
 }
 
-/// Forces of one chunk's pairs into its own buffer (in the chunk's local slot order). With
-/// AVX2, Lennard-Jones runs a hand-vectorised copy of the loop and other kernels the same
-/// code compiled for AVX2; both do the same operations in the same order as the baseline
-/// (no FMA), so the bits are the same on every x86-64 machine (see the tests).
+/// Forces of one chunk's pairs into its window. With AVX2, Lennard-Jones runs a
+/// hand-vectorised copy of the loop and other kernels the same code compiled for AVX2; both
+/// do the same operations in the same order as the baseline (no FMA), so the bits are the
+/// same on every x86-64 machine (see the tests).
 #[inline(never)]
 fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
-    scratch: &mut ChunkScratch,
+    view: ChunkView,
     avx2: bool,
 ) -> PairTotals {
     #[cfg(target_arch = "x86_64")]
@@ -137,12 +173,12 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
         // SAFETY: the CPU has AVX2 (ForceWorkspace::avx2).
         return unsafe {
             match kernel.as_lennard_jones() {
-                Some(lj) => avx2::lj_pairs::<ENERGY>(lj, chunk, scratch),
-                None => chunk_forces_avx2::<K, ENERGY>(kernel, chunk, scratch),
+                Some(lj) => avx2::lj_pairs::<ENERGY>(lj, chunk, view),
+                None => chunk_forces_avx2::<K, ENERGY>(kernel, chunk, view),
             }
         };
     }
-    chunk_pairs::<K, ENERGY>(kernel, chunk, scratch)
+    chunk_pairs::<K, ENERGY>(kernel, chunk, view)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -150,9 +186,9 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
 fn chunk_forces_avx2<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
-    scratch: &mut ChunkScratch,
+    view: ChunkView,
 ) -> PairTotals {
-    chunk_pairs::<K, ENERGY>(kernel, chunk, scratch)
+    chunk_pairs::<K, ENERGY>(kernel, chunk, view)
 }
 
 /// Sum of [`LANES`] partial sums, in one fixed order.
@@ -168,18 +204,15 @@ fn lane_sum(x: &[f64; LANES]) -> f64 {
 fn chunk_pairs<K: PairKernel, const ENERGY: bool>(
     kernel: &K,
     chunk: &Chunk,
-    scratch: &mut ChunkScratch,
+    view: ChunkView,
 ) -> PairTotals {
     let n_species = kernel.n_species();
-    let (positions, types) = (&scratch.positions, &scratch.types);
-    let buf = &mut scratch.forces;
-    buf.clear();
-    buf.resize(chunk.atoms.len(), [0.0; 4]);
+    let (positions, types, buf) = (view.positions, view.types, view.forces);
     let mut short_range = [0.0; LANES];
     let mut coulomb = [0.0; LANES];
     let mut w = [[0.0; LANES]; 6];
-    for (k, &i) in chunk.rows.iter().enumerate() {
-        let i = i as usize;
+    for k in 0..chunk.rows() {
+        let i = k;
         let xi = positions[i];
         let row = types[i] * n_species;
         let mut fi = [[0.0; LANES]; 3];

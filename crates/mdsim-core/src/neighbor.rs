@@ -2,15 +2,22 @@
 //!
 //! Every pair within `cutoff + skin` is stored once (a half list). Atoms are sorted by bin
 //! at every build (a counting sort; within a bin by atom index), so atoms close in space are
-//! close in the list: the sort lives only here, the caller's atom order is never changed.
-//! Pairs are kept per fixed-size chunk of the sorted order, in a local numbering of the atoms
-//! the chunk touches: a local slot is one atom seen through one lattice translation (the
-//! atoms of a bin, with the translation the bin is reached through, form a block of
-//! consecutive slots). The force loop gathers the slot positions (translation applied) once
-//! per step and then needs no image arithmetic per pair; storing translations makes the list
-//! exact for every cell shape and for boxes where an atom sees several images of another.
-//! Chunks are built and evaluated independently and their size does not depend on the
-//! thread count, so results are bitwise identical for any number of threads (DESIGN.md §9).
+//! close in memory; the sort lives only here, the caller's atom order is never changed.
+//!
+//! The list works on *slots*: one per atom in sorted order, plus *ghosts* (an atom seen
+//! through a lattice translation, for pairs that cross the cell boundary). The force loop
+//! gathers slot positions (translation applied) once per step and needs no image arithmetic
+//! per pair; storing translations keeps the list exact for every cell shape and for boxes
+//! where an atom sees several images of another.
+//!
+//! The sorted atoms are cut into chunks of [`CHUNK_ATOMS`]. Slots are laid out chunk by chunk
+//! (a chunk's atoms, then its ghosts), and a chunk's pairs lead only forward in the bin order
+//! (half stencil) or to its own ghosts, so a chunk touches one window of slots that starts at
+//! its own first slot. Chunks whose windows do not overlap form a *group*: groups run one
+//! after the other and the chunks of a group in parallel, each adding into its own window of
+//! one force array. Chunking, windows and groups depend on the positions only, never on the
+//! thread count, so every slot receives its additions in the same order for any number of
+//! threads: results are bitwise identical (DESIGN.md §9).
 
 use crate::cell::Cell;
 use rayon::prelude::*;
@@ -18,21 +25,34 @@ use rayon::prelude::*;
 /// Atoms per chunk. Fixed so that results never depend on the number of threads.
 pub const CHUNK_ATOMS: usize = 256;
 
-/// The stored pairs whose first atom lies in one chunk of the bin-sorted atom order, in the
-/// chunk's local numbering.
+/// Marks a ghost reference while a chunk is built (bit 31 of a pair's partner).
+const GHOST: u32 = 1 << 31;
+
+/// The pairs whose first atom is one of a chunk's atoms, in the chunk's slot window.
 #[derive(Clone, Debug, Default)]
 pub struct Chunk {
-    /// Atom index of each local slot.
-    pub atoms: Vec<u32>,
-    /// Lattice translation of each local slot, as an index into [`NeighborList::shifts`]:
-    /// the slot sits at `x[atoms[l]] + shifts[images[l]]`.
-    pub images: Vec<u16>,
-    /// Local slot of the first atom of each row (the chunk's own atoms; zero translation).
-    pub rows: Vec<u32>,
-    /// Pairs of row k are `offsets[k]..offsets[k + 1]`.
+    /// First slot of the window; the chunk's own atoms are its first `rows()` slots.
+    pub first: usize,
+    /// Slots in the window.
+    pub len: usize,
+    /// Pairs of row k (slot `first + k`) are `offsets[k]..offsets[k + 1]`.
     pub offsets: Vec<u32>,
-    /// Local slot of the second atom of each pair.
+    /// Partner of each pair, as a slot relative to `first`.
     pub neighbors: Vec<u32>,
+    /// Ghosts of the chunk (sorted index, image) in the order of their slots.
+    ghosts: Vec<(u32, u16)>,
+}
+
+impl Chunk {
+    /// Number of the chunk's own atoms.
+    pub fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The window `first..first + len`.
+    pub fn window(&self) -> std::ops::Range<usize> {
+        self.first..self.first + self.len
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -41,7 +61,14 @@ pub struct NeighborList {
     skin: f64,
     /// Cartesian lattice translations addressed by the slot image index.
     shifts: Vec<[f64; 3]>,
+    /// Atom of each slot.
+    slot_atoms: Vec<u32>,
+    /// Lattice translation of each slot (index into `shifts`).
+    slot_images: Vec<u16>,
+    stencil: Stencil,
     chunks: Vec<Chunk>,
+    /// Chunk indices, group by group (see the module documentation).
+    groups: Vec<Vec<u32>>,
     reference: Vec<[f64; 3]>,
     builds: u64,
     /// Run the AVX2 candidate scan (same pairs as the portable one, see `simd`).
@@ -49,7 +76,7 @@ pub struct NeighborList {
 }
 
 /// How the bins and their search stencil are laid out along one cell direction.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct BinAxis {
     bins: i64,
     /// Bins searched on either side.
@@ -72,20 +99,39 @@ impl BinAxis {
     }
 }
 
+/// Bins `first..end` (consecutive numbers) seen through lattice translation `image`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Segment {
+    first: u32,
+    end: u32,
+    image: u16,
+}
+
 /// Atoms sorted by bin, and for every bin the neighbour bins to search with the lattice
-/// translation each is reached through.
+/// translation each is reached through. Bins are numbered with the third cell direction
+/// fastest, so neighbour bins along it are consecutive and their atoms one contiguous run:
+/// the search visits *segments* of consecutive bins seen through one translation.
 struct Bins {
-    /// Sorted slot → atom.
+    /// Sorted index → atom.
     order: Vec<u32>,
-    /// Bin of each sorted slot.
-    slot_bin: Vec<u32>,
+    /// Bin of each sorted atom.
+    sorted_bin: Vec<u32>,
     /// x, y and z of the atoms in sorted order (contiguous candidate scans, SIMD layout).
     coords: [Vec<f64>; 3],
-    /// Slots of bin b are `start[b]..start[b + 1]`.
+    /// Sorted atoms of bin b are `start[b]..start[b + 1]`.
     start: Vec<u32>,
-    /// Per bin, `per_bin` entries (neighbour bin, image index).
-    stencil: Vec<(u32, u16)>,
-    per_bin: usize,
+}
+
+/// For every bin, the segments to search. Depends on the bin layout only, so it is kept
+/// between builds while the layout stays the same.
+#[derive(Clone, Debug, Default)]
+struct Stencil {
+    axes: Option<[BinAxis; 3]>,
+    /// Segments of bin b are `segments[start[b]..start[b + 1]]`; the first begins with bin
+    /// b itself (zero translation), whose atoms are searched from the one after the current
+    /// atom.
+    segments: Vec<Segment>,
+    start: Vec<u32>,
 }
 
 impl NeighborList {
@@ -95,7 +141,11 @@ impl NeighborList {
             cutoff,
             skin,
             shifts: Vec::new(),
+            slot_atoms: Vec::new(),
+            slot_images: Vec::new(),
+            stencil: Stencil::default(),
             chunks: Vec::new(),
+            groups: Vec::new(),
             reference: Vec::new(),
             builds: 0,
             avx2: crate::simd::avx2_available(),
@@ -119,6 +169,21 @@ impl NeighborList {
         &self.chunks
     }
 
+    /// Chunk indices, group by group: the chunks of one group have disjoint windows.
+    pub fn groups(&self) -> &[Vec<u32>] {
+        &self.groups
+    }
+
+    /// Atom of each slot.
+    pub fn slot_atoms(&self) -> &[u32] {
+        &self.slot_atoms
+    }
+
+    /// Lattice translation of each slot, an index into [`Self::shifts`].
+    pub fn slot_images(&self) -> &[u16] {
+        &self.slot_images
+    }
+
     pub fn shifts(&self) -> &[[f64; 3]] {
         &self.shifts
     }
@@ -133,18 +198,28 @@ impl NeighborList {
         self.chunks.iter().map(|c| c.neighbors.len()).sum()
     }
 
+    /// Position of slot `s` for the atom positions given.
+    #[inline]
+    pub fn slot_position(&self, positions: &[[f64; 3]], s: usize) -> [f64; 3] {
+        let x = positions[self.slot_atoms[s] as usize];
+        let t = self.shifts[self.slot_images[s] as usize];
+        [x[0] + t[0], x[1] + t[1], x[2] + t[2]]
+    }
+
     /// Calls `f(i, j, d)` for every stored pair, with d = x_j + T − x_i for the positions
     /// given (those of the build, or later ones). The order of the pairs is the list's own
     /// (spatial), not the atom order.
     pub fn for_each_pair(&self, positions: &[[f64; 3]], mut f: impl FnMut(usize, usize, [f64; 3])) {
         for chunk in &self.chunks {
-            for (k, &row) in chunk.rows.iter().enumerate() {
-                let i = chunk.atoms[row as usize] as usize;
+            for k in 0..chunk.rows() {
+                let si = chunk.first + k;
+                let i = self.slot_atoms[si] as usize;
                 let xi = positions[i];
                 for &l in &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize]
                 {
-                    let j = chunk.atoms[l as usize] as usize;
-                    let t = self.shifts[chunk.images[l as usize] as usize];
+                    let sj = chunk.first + l as usize;
+                    let j = self.slot_atoms[sj] as usize;
+                    let t = self.shifts[self.slot_images[sj] as usize];
                     let xj = positions[j];
                     f(
                         i,
@@ -177,14 +252,15 @@ impl NeighborList {
     /// the cell is handled, but wrapped positions keep the bins balanced).
     pub fn build(&mut self, cell: &Cell, positions: &[[f64; 3]]) {
         let n = positions.len();
-        assert!(n < u32::MAX as usize, "too many atoms for 32-bit indices");
+        assert!(n < GHOST as usize, "too many atoms for 31-bit indices");
         let r_list = self.list_radius();
         let widths = cell.perpendicular_widths();
-        // Bins as wide as the list radius: half-size bins search a smaller volume but visit
-        // 63 instead of 14 bins per atom, which measured 1.6× slower on liquid argon. Never
-        // much smaller than the volume per atom, so short radii do not make empty bins.
+        // Bins half the list radius wide: the 13 segments searched per atom cover 0.56 of
+        // the volume of the 14 bins of list-radius width (fewer candidates, ~105 instead of
+        // ~190 per atom in liquid argon). Never much smaller than the volume per atom, so
+        // short radii do not make empty bins.
         let per_atom = (cell.volume() / n.max(1) as f64).cbrt();
-        let bin_width = r_list.max(per_atom);
+        let bin_width = (0.5 * r_list).max(per_atom);
         let axes = [0, 1, 2].map(|k| BinAxis::new(widths[k], r_list, bin_width));
 
         // Shift table over all lattice translations the stencil can reach.
@@ -202,37 +278,105 @@ impl NeighborList {
             "cell far too small for the cutoff"
         );
         let bins = Bins::new(cell, &axes, positions);
+        if self.stencil.axes != Some(axes) {
+            self.stencil = Stencil::new(axes);
+        }
 
-        let builder = ChunkBuilder {
+        // 1. Every chunk's pairs, partners as sorted indices or chunk ghosts.
+        let scanner = Scanner {
             bins: &bins,
+            stencil: &self.stencil,
             shifts: &self.shifts,
             zero_image: (self.shifts.len() / 2) as u16,
             r2_list: r_list * r_list,
         };
-        let n_bins = bins.start.len() - 1;
         let avx2 = self.avx2;
         self.chunks
             .resize_with(n.div_ceil(CHUNK_ATOMS), Chunk::default);
         self.chunks.par_iter_mut().enumerate().for_each_init(
-            || BlockMap {
-                head: vec![u32::MAX; n_bins],
-                entries: Vec::new(),
-                seen: Vec::new(),
+            || BuildScratch {
+                ghosts: GhostMap {
+                    head: vec![u32::MAX; n],
+                    entries: Vec::new(),
+                },
+                partners: Vec::new(),
             },
             |map, (c, chunk)| {
-                let slots = c * CHUNK_ATOMS..((c + 1) * CHUNK_ATOMS).min(n);
+                let sorted = c * CHUNK_ATOMS..((c + 1) * CHUNK_ATOMS).min(n);
                 #[cfg(target_arch = "x86_64")]
                 if avx2 {
                     // SAFETY: the CPU has AVX2 (NeighborList::avx2).
-                    unsafe { builder.build_avx2(chunk, slots, map) };
+                    unsafe { scanner.chunk_avx2(chunk, sorted, map) };
                     return;
                 }
-                builder.build::<false>(chunk, slots, map);
+                scanner.chunk::<false>(chunk, sorted, map);
             },
         );
+
+        // 2. Slots: chunk by chunk, its atoms then its ghosts.
+        let mut first = Vec::with_capacity(self.chunks.len());
+        self.slot_atoms.clear();
+        self.slot_images.clear();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            first.push(self.slot_atoms.len());
+            let own = &bins.order[c * CHUNK_ATOMS..((c + 1) * CHUNK_ATOMS).min(n)];
+            self.slot_atoms.extend_from_slice(own);
+            self.slot_images
+                .resize(self.slot_atoms.len(), scanner.zero_image);
+            for &(t, image) in &chunk.ghosts {
+                self.slot_atoms.push(bins.order[t as usize]);
+                self.slot_images.push(image);
+            }
+        }
+
+        // 3. Partners as slots relative to the chunk's first slot.
+        self.chunks
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(c, chunk)| chunk.place_in_window(first[c], &first));
+
+        // 4. Groups, greedily in chunk order: a chunk joins the first group whose windows
+        // all end before it starts (windows only reach forward, see the module docs).
+        self.groups.clear();
+        let mut group_end: Vec<usize> = Vec::new();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let g = match group_end.iter().position(|&end| end <= chunk.first) {
+                Some(g) => g,
+                None => {
+                    group_end.push(0);
+                    self.groups.push(Vec::new());
+                    group_end.len() - 1
+                }
+            };
+            group_end[g] = chunk.first + chunk.len;
+            self.groups[g].push(c as u32);
+        }
+
         self.reference.clear();
         self.reference.extend_from_slice(positions);
         self.builds += 1;
+    }
+}
+
+impl Chunk {
+    /// Turns partners (sorted index or `GHOST | ghost index`) into slots relative to
+    /// `first`, given the first slot of every chunk, and sets the window length.
+    fn place_in_window(&mut self, first: usize, chunk_first: &[usize]) {
+        let rows = self.rows();
+        let ghost_base = rows;
+        let mut end = rows + self.ghosts.len();
+        for p in &mut self.neighbors {
+            let local = if *p & GHOST != 0 {
+                ghost_base + (*p & !GHOST) as usize
+            } else {
+                let t = *p as usize;
+                chunk_first[t / CHUNK_ATOMS] + t % CHUNK_ATOMS - first
+            };
+            end = end.max(local + 1);
+            *p = local as u32;
+        }
+        self.first = first;
+        self.len = end;
     }
 }
 
@@ -262,198 +406,248 @@ impl Bins {
         }
         let mut fill = start.clone();
         let mut order = vec![0u32; n];
-        let mut slot_bin = vec![0u32; n];
-        let mut coords = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+        let mut sorted_bin = vec![0u32; n];
+        let mut coords = [0, 1, 2].map(|_| vec![0.0; n + PAD]);
         for (i, &b) in atom_bin.iter().enumerate() {
-            let slot = fill[b as usize] as usize;
-            order[slot] = i as u32;
-            slot_bin[slot] = b;
+            let t = fill[b as usize] as usize;
+            order[t] = i as u32;
+            sorted_bin[t] = b;
             for (c, x) in coords.iter_mut().zip(positions[i]) {
-                c[slot] = x;
+                c[t] = x;
             }
             fill[b as usize] += 1;
         }
 
-        // Half stencil: of the offsets o and −o between two bins only the lexicographically
-        // positive one is searched; pairs inside one bin are taken with the later slot. Each
-        // pair (i, j, T) is thereby found exactly once.
-        let span = axes.map(|a| 2 * a.max_shift + 1);
-        let mut offsets = Vec::new();
-        for oa in -axes[0].reach..=axes[0].reach {
-            for ob in -axes[1].reach..=axes[1].reach {
-                for oc in -axes[2].reach..=axes[2].reach {
-                    if (oa, ob, oc) > (0, 0, 0) {
-                        offsets.push([oa, ob, oc]);
-                    }
-                }
-            }
-        }
-        let mut stencil = Vec::with_capacity(n_bins * offsets.len());
-        for ba in 0..dims[0] {
-            for bb in 0..dims[1] {
-                for bc in 0..dims[2] {
-                    for o in &offsets {
-                        let b = [ba + o[0], bb + o[1], bc + o[2]];
-                        let wrapped = [0, 1, 2].map(|k| b[k].rem_euclid(dims[k]));
-                        let shift = [0, 1, 2].map(|k| b[k].div_euclid(dims[k]) + axes[k].max_shift);
-                        let image = (shift[0] * span[1] + shift[1]) * span[2] + shift[2];
-                        stencil.push((flat(wrapped) as u32, image as u16));
-                    }
-                }
-            }
-        }
         Self {
             order,
-            slot_bin,
+            sorted_bin,
             coords,
             start,
-            stencil,
-            per_bin: offsets.len(),
         }
     }
 
-    fn range(&self, bin: usize) -> std::ops::Range<usize> {
-        self.start[bin] as usize..self.start[bin + 1] as usize
+    /// Sorted atoms of a segment.
+    fn range(&self, segment: &Segment) -> std::ops::Range<usize> {
+        self.start[segment.first as usize] as usize..self.start[segment.end as usize] as usize
     }
 }
 
-/// What every chunk's build reads.
-struct ChunkBuilder<'a> {
+impl Stencil {
+    fn new(axes: [BinAxis; 3]) -> Self {
+        let dims = axes.map(|a| a.bins);
+        let n_bins = (dims[0] * dims[1] * dims[2]) as usize;
+        let flat = |b: [i64; 3]| ((b[0] * dims[1] + b[1]) * dims[2] + b[2]) as usize;
+        // Half stencil: of the offsets o and −o between two bins only the lexicographically
+        // positive one is searched; pairs inside one bin are taken with the later atom. Each
+        // pair (i, j, T) is thereby found exactly once, and a partner reached without a
+        // lattice translation always comes later in the sorted order. Rows (oa, ob) are
+        // searched over oc = −reach..=reach, except row (0, 0): the bin itself, then oc > 0.
+        let span = axes.map(|a| 2 * a.max_shift + 1);
+        let mut rows = vec![(0, 0)];
+        for oa in 0..=axes[0].reach {
+            for ob in -axes[1].reach..=axes[1].reach {
+                if (oa, ob) > (0, 0) {
+                    rows.push((oa, ob));
+                }
+            }
+        }
+        let mut segments: Vec<Segment> = Vec::new();
+        let mut segment_start = Vec::with_capacity(n_bins + 1);
+        for ba in 0..dims[0] {
+            for bb in 0..dims[1] {
+                for bc in 0..dims[2] {
+                    segment_start.push(segments.len() as u32);
+                    for &(oa, ob) in &rows {
+                        let oc_range = match (oa, ob) {
+                            (0, 0) => 0..=axes[2].reach,
+                            _ => -axes[2].reach..=axes[2].reach,
+                        };
+                        let row_start = segments.len();
+                        for oc in oc_range {
+                            let b = [ba + oa, bb + ob, bc + oc];
+                            let wrapped = [0, 1, 2].map(|k| b[k].rem_euclid(dims[k]));
+                            let shift =
+                                [0, 1, 2].map(|k| b[k].div_euclid(dims[k]) + axes[k].max_shift);
+                            let image =
+                                ((shift[0] * span[1] + shift[1]) * span[2] + shift[2]) as u16;
+                            let bin = flat(wrapped) as u32;
+                            let in_row = segments.len() > row_start;
+                            match segments.last_mut() {
+                                Some(s) if in_row && s.image == image && s.end == bin => s.end += 1,
+                                _ => segments.push(Segment {
+                                    first: bin,
+                                    end: bin + 1,
+                                    image,
+                                }),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        segment_start.push(segments.len() as u32);
+        Self {
+            axes: Some(axes),
+            segments,
+            start: segment_start,
+        }
+    }
+}
+
+/// What every chunk's candidate search reads.
+struct Scanner<'a> {
     bins: &'a Bins,
+    stencil: &'a Stencil,
     shifts: &'a [[f64; 3]],
     zero_image: u16,
     r2_list: f64,
 }
 
-/// Per-thread scratch of the build: the blocks (bin, image) the current chunk has seen.
-struct BlockMap {
-    /// Per bin, the latest block entry of that bin, or `u32::MAX`.
-    head: Vec<u32>,
-    /// (image, first local slot, previous entry of the same bin or `u32::MAX`).
-    entries: Vec<(u16, u32, u32)>,
-    /// Bins whose `head` the current chunk set (reset afterwards).
-    seen: Vec<u32>,
+/// Per-thread scratch of the build.
+struct BuildScratch {
+    ghosts: GhostMap,
+    /// Partners of the current atom.
+    partners: Vec<u32>,
 }
 
-impl ChunkBuilder<'_> {
-    /// [`Self::build`] with the AVX2 candidate scan.
+/// The ghosts (sorted index, image) of the current chunk.
+struct GhostMap {
+    /// Per sorted index, the latest entry of that atom, or `u32::MAX`.
+    head: Vec<u32>,
+    /// (image, previous entry of the same atom or `u32::MAX`); entry k is ghost k.
+    entries: Vec<(u16, u32)>,
+}
+
+impl Scanner<'_> {
+    /// [`Self::chunk`] with the AVX2 candidate scan.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn build_avx2(&self, chunk: &mut Chunk, slots: std::ops::Range<usize>, map: &mut BlockMap) {
-        self.build::<true>(chunk, slots, map);
-    }
-
-    /// The pairs whose first atom is one of the sorted slots `slots`.
-    #[inline(always)]
-    fn build<const AVX2: bool>(
+    fn chunk_avx2(
         &self,
         chunk: &mut Chunk,
-        slots: std::ops::Range<usize>,
-        map: &mut BlockMap,
+        sorted: std::ops::Range<usize>,
+        map: &mut BuildScratch,
     ) {
-        chunk.atoms.clear();
-        chunk.images.clear();
-        chunk.rows.clear();
+        self.chunk::<true>(chunk, sorted, map);
+    }
+
+    /// The pairs whose first atom is one of the sorted atoms `sorted`; partners are sorted
+    /// indices, or `GHOST | k` for the chunk's ghost k.
+    #[inline(always)]
+    fn chunk<const AVX2: bool>(
+        &self,
+        chunk: &mut Chunk,
+        sorted: std::ops::Range<usize>,
+        map: &mut BuildScratch,
+    ) {
         chunk.offsets.clear();
         chunk.neighbors.clear();
+        chunk.ghosts.clear();
         chunk.offsets.push(0);
         let bins = self.bins;
-        for s in slots {
+        for s in sorted {
             let xi = bins.coords.each_ref().map(|c| c[s]);
-            let b = bins.slot_bin[s] as usize;
-            let own = self.block(chunk, map, b, self.zero_image);
-            let skip = s + 1 - bins.start[b] as usize;
-            chunk.rows.push(own + skip as u32 - 1);
-            self.scan::<AVX2>(chunk, xi, b, self.zero_image, own, skip);
-            for &(nb, image) in &bins.stencil[b * bins.per_bin..(b + 1) * bins.per_bin] {
-                let base = self.block(chunk, map, nb as usize, image);
-                self.scan::<AVX2>(chunk, xi, nb as usize, image, base, 0);
+            let b = bins.sorted_bin[s] as usize;
+            let st = self.stencil;
+            let segments = &st.segments[st.start[b] as usize..st.start[b + 1] as usize];
+            let mut count = 0;
+            for (k, segment) in segments.iter().enumerate() {
+                let range = bins.range(segment);
+                // The first segment starts with the atom's own bin: later atoms only.
+                let from = if k == 0 { s + 1 } else { range.start };
+                let needed = count + (range.end - from) + PAD;
+                if map.partners.len() < needed {
+                    map.partners.resize(needed, 0);
+                }
+                let out = &mut map.partners[count..];
+                let found = self.scan::<AVX2>(xi, from..range.end, segment.image, out);
+                if segment.image != self.zero_image {
+                    for p in &mut out[..found] {
+                        *p = GHOST | map.ghosts.ghost(&mut chunk.ghosts, *p, segment.image);
+                    }
+                }
+                count += found;
             }
+            chunk.neighbors.extend_from_slice(&map.partners[..count]);
             chunk.offsets.push(chunk.neighbors.len() as u32);
         }
-        for &bin in &map.seen {
-            map.head[bin as usize] = u32::MAX;
+        for &(t, _) in &chunk.ghosts {
+            map.ghosts.head[t as usize] = u32::MAX;
         }
-        map.seen.clear();
-        map.entries.clear();
+        map.ghosts.entries.clear();
     }
 
-    /// First local slot of the block (bin, image), appending the block when it is new. A bin
-    /// is seen through one translation, or a few in boxes narrower than twice the list
-    /// radius: the chain per bin is short.
-    fn block(&self, chunk: &mut Chunk, map: &mut BlockMap, bin: usize, image: u16) -> u32 {
-        let mut e = map.head[bin];
-        while e != u32::MAX {
-            let (im, slot, prev) = map.entries[e as usize];
-            if im == image {
-                return slot;
-            }
-            e = prev;
-        }
-        let slot = chunk.atoms.len() as u32;
-        if map.head[bin] == u32::MAX {
-            map.seen.push(bin as u32);
-        }
-        map.entries.push((image, slot, map.head[bin]));
-        map.head[bin] = (map.entries.len() - 1) as u32;
-        let range = self.bins.range(bin);
-        chunk.images.resize(chunk.atoms.len() + range.len(), image);
-        chunk.atoms.extend_from_slice(&self.bins.order[range]);
-        slot
-    }
-
-    /// Appends the slots of block (bin, image), from its `skip`-th atom on, that lie within
-    /// the list radius of `xi`.
+    /// Writes to `out` the sorted atoms of `range` that lie within the list radius of `xi`
+    /// when seen through translation `image`; returns their number. `out` holds at least
+    /// `range.len() + PAD` entries.
     #[inline(always)]
     fn scan<const AVX2: bool>(
         &self,
-        chunk: &mut Chunk,
         xi: [f64; 3],
-        bin: usize,
+        range: std::ops::Range<usize>,
         image: u16,
-        base: u32,
-        skip: usize,
-    ) {
+        out: &mut [u32],
+    ) -> usize {
         let t = self.shifts[image as usize];
         let origin = [xi[0] - t[0], xi[1] - t[1], xi[2] - t[2]];
-        let range = self.bins.range(bin);
+        let first = range.start as u32;
+        let n = range.len();
+        // With the padding: SIMD reads and writes whole vectors past the end.
         let candidates = self
             .bins
             .coords
             .each_ref()
-            .map(|c| &c[range.start + skip..range.end]);
-        let old = chunk.neighbors.len();
-        chunk.neighbors.resize(old + candidates[0].len(), 0);
-        let out = &mut chunk.neighbors[old..];
-        let first = base + skip as u32;
-        let mut count = 0;
-        let mut done = 0;
+            .map(|c| &c[range.start..range.end + PAD]);
         #[cfg(target_arch = "x86_64")]
         if AVX2 {
-            // SAFETY: only instantiated with AVX2 from `build_avx2`.
-            (done, count) =
-                unsafe { avx2::select_within(candidates, origin, self.r2_list, first, out) };
+            // SAFETY: only instantiated with AVX2 from `chunk_avx2`.
+            return unsafe { avx2::select_within(candidates, n, origin, self.r2_list, first, out) };
         }
-        count = select_within(candidates, origin, self.r2_list, first, done, count, out);
-        chunk.neighbors.truncate(old + count);
+        select_within(candidates, n, origin, self.r2_list, first, out)
     }
 }
 
-/// Writes `first + k` to `out[count..]` for every candidate k ≥ `done` (coordinates
-/// `c[0][k]`, `c[1][k]`, `c[2][k]`) with |x_k − origin|² < `r2`; returns the new count.
+impl GhostMap {
+    /// The ghost index of sorted atom `t` seen through `image`, added to `ghosts` when new.
+    /// An atom is seen through one translation, or a few in boxes narrower than twice the
+    /// list radius: the chain per atom is short.
+    #[inline]
+    fn ghost(&mut self, ghosts: &mut Vec<(u32, u16)>, t: u32, image: u16) -> u32 {
+        let mut e = self.head[t as usize];
+        while e != u32::MAX {
+            let (im, prev) = self.entries[e as usize];
+            if im == image {
+                return e;
+            }
+            e = prev;
+        }
+        let k = self.entries.len() as u32;
+        self.entries.push((image, self.head[t as usize]));
+        self.head[t as usize] = k;
+        ghosts.push((t, image));
+        k
+    }
+}
+
+/// Entries after the last atom in the sorted coordinates: SIMD code reads up to three
+/// past the end of a range.
+const PAD: usize = 3;
+
+/// Writes `first + k` to `out[..count]` for every candidate k < `n` (coordinates `c[0][k]`,
+/// `c[1][k]`, `c[2][k]`) with |x_k − origin|² < `r2`, in order; returns the count.
 /// Branch-free: every candidate is written, the count advances only for those inside
 /// (about one in seven), which no branch predictor could learn.
 #[inline(always)]
 fn select_within(
     c: [&[f64]; 3],
+    n: usize,
     origin: [f64; 3],
     r2: f64,
     first: u32,
-    done: usize,
-    mut count: usize,
     out: &mut [u32],
 ) -> usize {
-    let candidates = c[0].iter().zip(c[1]).zip(c[2]).enumerate().skip(done);
+    let mut count = 0;
+    let candidates = c[0].iter().zip(c[1]).zip(c[2]).take(n).enumerate();
     for (k, ((x, y), z)) in candidates {
         let d = [x - origin[0], y - origin[1], z - origin[2]];
         out[count] = first + k as u32;
@@ -491,28 +685,30 @@ mod avx2 {
         table
     };
 
-    /// Candidates `0..done` (a multiple of four) of [`super::select_within`]; returns
-    /// (done, count).
+    /// [`super::select_within`]; `c` and `out` hold at least `n + PAD` entries.
     #[inline]
     #[target_feature(enable = "avx2")]
     pub(super) fn select_within(
         c: [&[f64]; 3],
+        n: usize,
         origin: [f64; 3],
         r2: f64,
         first: u32,
         out: &mut [u32],
-    ) -> (usize, usize) {
-        let n = c[0].len();
-        assert!(c[1].len() == n && c[2].len() == n && out.len() >= n);
+    ) -> usize {
+        let padded = n + super::PAD;
+        assert!(c.iter().all(|x| x.len() >= padded) && out.len() >= padded);
         let o = origin.map(|x| _mm256_set1_pd(x));
         let limit = _mm256_set1_pd(r2);
         let mut index = _mm_add_epi32(_mm_set1_epi32(first as i32), _mm_setr_epi32(0, 1, 2, 3));
         let four = _mm_set1_epi32(4);
         let mut count = 0;
         let mut k = 0;
-        while k + 4 <= n {
-            // SAFETY: k + 4 ≤ n = the length of every slice; count ≤ k, so out[count..count + 4]
-            // lies within out (out.len() ≥ n).
+        while k < n {
+            // Lanes past n are switched off.
+            let used = (1usize << (n - k).min(4)) - 1;
+            // SAFETY: k < n, so k + 4 ≤ n + PAD ≤ the length of every slice; count ≤ k, so
+            // out[count..count + 4] lies within out.
             unsafe {
                 let dx = _mm256_sub_pd(_mm256_loadu_pd(c[0].as_ptr().add(k)), o[0]);
                 let dy = _mm256_sub_pd(_mm256_loadu_pd(c[1].as_ptr().add(k)), o[1]);
@@ -521,7 +717,8 @@ mod avx2 {
                     _mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
                     _mm256_mul_pd(dz, dz),
                 );
-                let mask = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(d2, limit)) as usize;
+                let inside = _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(d2, limit)) as usize;
+                let mask = inside & used;
                 let control = _mm_loadu_si128(PACK[mask].as_ptr().cast());
                 let packed = _mm_shuffle_epi8(index, control);
                 _mm_storeu_si128(out.as_mut_ptr().add(count).cast(), packed);
@@ -530,7 +727,7 @@ mod avx2 {
             index = _mm_add_epi32(index, four);
             k += 4;
         }
-        (k, count)
+        count
     }
 }
 
@@ -654,11 +851,15 @@ mod tests {
         });
         let [a, b] = &mut lists;
         assert!(a.n_pairs() > 0);
+        assert_eq!(
+            (&a.slot_atoms, &a.slot_images, &a.groups),
+            (&b.slot_atoms, &b.slot_images, &b.groups)
+        );
         assert_eq!(a.chunks.len(), b.chunks.len());
         for (x, y) in a.chunks.iter().zip(&b.chunks) {
             assert_eq!(
-                (&x.atoms, &x.images, &x.rows, &x.offsets, &x.neighbors),
-                (&y.atoms, &y.images, &y.rows, &y.offsets, &y.neighbors)
+                (x.first, x.len, &x.offsets, &x.neighbors),
+                (y.first, y.len, &y.offsets, &y.neighbors)
             );
         }
     }

@@ -5,7 +5,7 @@
 //! Positions and forces are padded to four components, so one atom moves with one load and
 //! a 4×4 transpose turns four atoms into x, y and z vectors.
 
-use super::{lane_sum, ChunkScratch, PairTotals};
+use super::{lane_sum, ChunkView, PairTotals};
 use crate::neighbor::Chunk;
 use crate::pair::{LjCoefficients, LjKernel, PairKernel, LANES};
 use std::arch::x86_64::*;
@@ -93,21 +93,18 @@ fn coefficient(
 pub(super) fn lj_pairs<const ENERGY: bool>(
     kernel: &LjKernel,
     chunk: &Chunk,
-    scratch: &mut ChunkScratch,
+    view: ChunkView,
 ) -> PairTotals {
     const { assert!(LANES == 4) };
     let n_species = kernel.n_species();
     let table = kernel.coefficients();
-    let (positions, types) = (&scratch.positions, &scratch.types);
-    let buf = &mut scratch.forces;
-    buf.clear();
-    buf.resize(chunk.atoms.len(), [0.0; 4]);
+    let (positions, types, buf) = (view.positions, view.types, view.forces);
     let inf = _mm256_set1_pd(f64::INFINITY);
     let one = _mm256_set1_pd(1.0);
     let mut short_range = _mm256_setzero_pd();
     let mut w = [_mm256_setzero_pd(); 6];
-    for (k, &i) in chunk.rows.iter().enumerate() {
-        let i = i as usize;
+    for k in 0..chunk.rows() {
+        let i = k;
         let x = positions[i];
         let xi = [
             _mm256_set1_pd(x[0]),
