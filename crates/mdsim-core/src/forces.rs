@@ -287,13 +287,44 @@ mod tests {
     use crate::pair::{LjKernel, PairPotential, PairSpec, PairTerm};
     use rand::{RngExt, SeedableRng};
 
-    /// Pair forces, energy and virial with the AVX2 code and with the baseline code, for one
-    /// and for two species (a triclinic box, random positions at liquid density).
+    /// Bits of the pair forces, energies and virial (with and without energies) for the
+    /// given SIMD choice and number of threads.
+    fn result_bits<K: PairKernel>(
+        kernel: &K,
+        nl: &NeighborList,
+        positions: &[[f64; 3]],
+        types: &[usize],
+        avx2: bool,
+        threads: usize,
+    ) -> Vec<u64> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut ws = ForceWorkspace {
+            avx2,
+            ..Default::default()
+        };
+        let mut bits = Vec::new();
+        for energy in [false, true] {
+            let mut f = vec![[0.0; 3]; positions.len()];
+            let t =
+                pool.install(|| pair_forces(kernel, nl, positions, types, &mut f, &mut ws, energy));
+            assert!(!energy || t.short_range != 0.0);
+            let totals = [t.short_range, t.coulomb_real].into_iter().chain(t.virial);
+            bits.extend(totals.chain(f.into_iter().flatten()).map(f64::to_bits));
+        }
+        bits
+    }
+
+    /// The same bits with the AVX2 code and with the baseline code, and with 1 and 3 threads,
+    /// for Lennard-Jones with one and two species and for an ionic force field (Buckingham
+    /// + real-space Coulomb): a triclinic box, random positions, several chunks and groups.
     #[test]
-    fn avx2_and_generic_loops_agree_bitwise() {
-        let cell = Cell::new([21.0, 0.0, 0.0], [4.0, 20.0, 0.0], [-3.0, 2.5, 22.0]).unwrap();
+    fn same_bits_for_any_simd_and_thread_count() {
+        let cell = Cell::new([31.0, 0.0, 0.0], [4.0, 30.0, 0.0], [-3.0, 2.5, 32.0]).unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(17);
-        let positions: Vec<[f64; 3]> = (0..400)
+        let positions: Vec<[f64; 3]> = (0..1500)
             .map(|_| cell.to_cartesian([rng.random(), rng.random(), rng.random()]))
             .collect();
         let lj = |epsilon: f64, sigma: f64, cutoff: f64, shift: bool| PairSpec {
@@ -309,41 +340,27 @@ mod tests {
         two.set(1, 1, lj(0.0060, 2.8, 6.5, true));
         let mut nl = NeighborList::new(8.5, 1.0);
         nl.build(&cell, &positions);
+        assert!(nl.chunks().len() > 2 && nl.groups().iter().any(|g| g.len() > 1));
+        let avx2 = crate::simd::avx2_available();
+        if !avx2 {
+            eprintln!("note: no AVX2 on this CPU, only the baseline code ran");
+        }
+        let check = |kernel: &dyn Fn(bool, usize) -> Vec<u64>| {
+            let reference = kernel(false, 1);
+            assert!(kernel(avx2, 1) == reference, "AVX2 and baseline differ");
+            assert!(kernel(avx2, 3) == reference, "1 and 3 threads differ");
+        };
         for (pot, types) in [
             (one, vec![0; positions.len()]),
             (two, (0..positions.len()).map(|i| i % 3 % 2).collect()),
         ] {
             let kernel = LjKernel::from_potential(&pot).unwrap();
-            let run = |avx2: bool| {
-                let mut ws = ForceWorkspace {
-                    avx2,
-                    ..Default::default()
-                };
-                let mut out = Vec::new();
-                for energy in [false, true] {
-                    let mut f = vec![[0.0; 3]; positions.len()];
-                    let t = pair_forces(&kernel, &nl, &positions, &types, &mut f, &mut ws, energy);
-                    out.push((t, f));
-                }
-                out
-            };
-            let (fast, baseline) = (run(crate::simd::avx2_available()), run(false));
-            let bits = |x: &[(PairTotals, Vec<[f64; 3]>)]| -> Vec<u64> {
-                x.iter()
-                    .flat_map(|(t, f)| {
-                        let totals = [t.short_range, t.coulomb_real].into_iter().chain(t.virial);
-                        totals
-                            .chain(f.iter().flatten().copied())
-                            .collect::<Vec<_>>()
-                    })
-                    .map(f64::to_bits)
-                    .collect()
-            };
-            assert!(fast[1].0.short_range != 0.0);
-            assert_eq!(bits(&fast), bits(&baseline));
-            if !crate::simd::avx2_available() {
-                eprintln!("note: no AVX2 on this CPU, only the baseline code ran");
-            }
+            check(&|avx2, threads| result_bits(&kernel, &nl, &positions, &types, avx2, threads));
         }
+        let ionic = crate::pair::tests::ionic_kernel();
+        let types: Vec<usize> = (0..positions.len()).map(|i| i % 3).collect();
+        let mut nl = NeighborList::new(10.0, 1.0);
+        nl.build(&cell, &positions);
+        check(&|avx2, threads| result_bits(&ionic, &nl, &positions, &types, avx2, threads));
     }
 }

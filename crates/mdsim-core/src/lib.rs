@@ -6,6 +6,7 @@ pub mod coulomb;
 pub mod engine;
 pub mod erfc;
 pub mod ewald;
+pub mod exp;
 pub mod forces;
 pub mod minimize;
 pub mod neighbor;
