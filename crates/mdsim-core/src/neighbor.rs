@@ -63,8 +63,8 @@ pub struct NeighborList {
     shifts: Vec<[f64; 3]>,
     /// Atom of each slot.
     slot_atoms: Vec<u32>,
-    /// Lattice translation of each slot (index into `shifts`).
-    slot_images: Vec<u16>,
+    /// Lattice translation of each slot (Å): the slot sits at `x[atom] + shift`.
+    slot_shifts: Vec<[f64; 3]>,
     stencil: Stencil,
     chunks: Vec<Chunk>,
     /// Chunk indices, group by group (see the module documentation).
@@ -116,8 +116,12 @@ struct Bins {
     order: Vec<u32>,
     /// Bin of each sorted atom.
     sorted_bin: Vec<u32>,
-    /// x, y and z of the atoms in sorted order (contiguous candidate scans, SIMD layout).
+    /// x, y and z of the atoms in sorted order, wrapped into the cell (contiguous candidate
+    /// scans, SIMD layout).
     coords: [Vec<f64>; 3],
+    /// The lattice translation that wraps each sorted atom into the cell (zero for atoms
+    /// inside it).
+    wrap: Vec<[f64; 3]>,
     /// Sorted atoms of bin b are `start[b]..start[b + 1]`.
     start: Vec<u32>,
 }
@@ -142,7 +146,7 @@ impl NeighborList {
             skin,
             shifts: Vec::new(),
             slot_atoms: Vec::new(),
-            slot_images: Vec::new(),
+            slot_shifts: Vec::new(),
             stencil: Stencil::default(),
             chunks: Vec::new(),
             groups: Vec::new(),
@@ -179,13 +183,10 @@ impl NeighborList {
         &self.slot_atoms
     }
 
-    /// Lattice translation of each slot, an index into [`Self::shifts`].
-    pub fn slot_images(&self) -> &[u16] {
-        &self.slot_images
-    }
-
-    pub fn shifts(&self) -> &[[f64; 3]] {
-        &self.shifts
+    /// Lattice translation of each slot (Å): the slot sits at `x[atom] + shift`. Zero for
+    /// atoms inside the cell, a lattice vector combination for ghosts and for atoms outside.
+    pub fn slot_shifts(&self) -> &[[f64; 3]] {
+        &self.slot_shifts
     }
 
     /// How many times the list has been built.
@@ -202,7 +203,7 @@ impl NeighborList {
     #[inline]
     pub fn slot_position(&self, positions: &[[f64; 3]], s: usize) -> [f64; 3] {
         let x = positions[self.slot_atoms[s] as usize];
-        let t = self.shifts[self.slot_images[s] as usize];
+        let t = self.slot_shifts[s];
         [x[0] + t[0], x[1] + t[1], x[2] + t[2]]
     }
 
@@ -214,12 +215,12 @@ impl NeighborList {
             for k in 0..chunk.rows() {
                 let si = chunk.first + k;
                 let i = self.slot_atoms[si] as usize;
-                let xi = positions[i];
+                let xi = self.slot_position(positions, si);
                 for &l in &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize]
                 {
                     let sj = chunk.first + l as usize;
                     let j = self.slot_atoms[sj] as usize;
-                    let t = self.shifts[self.slot_images[sj] as usize];
+                    let t = self.slot_shifts[sj];
                     let xj = positions[j];
                     f(
                         i,
@@ -318,16 +319,17 @@ impl NeighborList {
         // 2. Slots: chunk by chunk, its atoms then its ghosts.
         let mut first = Vec::with_capacity(self.chunks.len());
         self.slot_atoms.clear();
-        self.slot_images.clear();
+        self.slot_shifts.clear();
         for (c, chunk) in self.chunks.iter().enumerate() {
             first.push(self.slot_atoms.len());
-            let own = &bins.order[c * CHUNK_ATOMS..((c + 1) * CHUNK_ATOMS).min(n)];
-            self.slot_atoms.extend_from_slice(own);
-            self.slot_images
-                .resize(self.slot_atoms.len(), scanner.zero_image);
+            let own = c * CHUNK_ATOMS..((c + 1) * CHUNK_ATOMS).min(n);
+            self.slot_atoms.extend_from_slice(&bins.order[own.clone()]);
+            self.slot_shifts.extend_from_slice(&bins.wrap[own]);
             for &(t, image) in &chunk.ghosts {
+                let (w, g) = (bins.wrap[t as usize], self.shifts[image as usize]);
                 self.slot_atoms.push(bins.order[t as usize]);
-                self.slot_images.push(image);
+                self.slot_shifts
+                    .push([w[0] + g[0], w[1] + g[1], w[2] + g[2]]);
             }
         }
 
@@ -392,10 +394,18 @@ impl Bins {
         let dims = axes.map(|a| a.bins);
         let n_bins = (dims[0] * dims[1] * dims[2]) as usize;
         let flat = |b: [i64; 3]| ((b[0] * dims[1] + b[1]) * dims[2] + b[2]) as usize;
+        // Bin of each atom, and the translation that wraps it into the cell (exactly zero for
+        // atoms inside: positions are copied unchanged then).
+        let mut wrap = vec![[0.0; 3]; n];
         let atom_bin: Vec<u32> = positions
             .iter()
-            .map(|x| {
+            .zip(&mut wrap)
+            .map(|(x, w)| {
                 let s = cell.to_fractional(*x);
+                let outside = s.map(|f| -f.floor());
+                if outside != [0.0; 3] {
+                    *w = cell.to_cartesian(outside);
+                }
                 flat([0, 1, 2].map(|k| {
                     let f = s[k] - s[k].floor();
                     ((f * dims[k] as f64) as i64).clamp(0, dims[k] - 1)
@@ -413,21 +423,23 @@ impl Bins {
         let mut fill = start.clone();
         let mut order = vec![0u32; n];
         let mut sorted_bin = vec![0u32; n];
+        let mut sorted_wrap = vec![[0.0; 3]; n];
         let mut coords = [0, 1, 2].map(|_| vec![0.0; n + PAD]);
         for (i, &b) in atom_bin.iter().enumerate() {
             let t = fill[b as usize] as usize;
             order[t] = i as u32;
             sorted_bin[t] = b;
-            for (c, x) in coords.iter_mut().zip(positions[i]) {
-                c[t] = x;
+            sorted_wrap[t] = wrap[i];
+            for (k, c) in coords.iter_mut().enumerate() {
+                c[t] = positions[i][k] + wrap[i][k];
             }
             fill[b as usize] += 1;
         }
-
         Self {
             order,
             sorted_bin,
             coords,
+            wrap: sorted_wrap,
             start,
         }
     }
@@ -813,7 +825,11 @@ mod tests {
     }
 
     fn check_against_oracle(cell: Cell, n: usize, cutoff: f64, skin: f64) {
-        let positions = random_positions(&cell, n, 7);
+        check_positions_against_oracle(&cell, &random_positions(&cell, n, 7), cutoff, skin);
+    }
+
+    fn check_positions_against_oracle(cell: &Cell, positions: &[[f64; 3]], cutoff: f64, skin: f64) {
+        let (cell, positions) = (cell.clone(), positions.to_vec());
         let mut nl = NeighborList::new(cutoff, skin);
         nl.build(&cell, &positions);
         let r = cutoff + skin;
@@ -837,6 +853,18 @@ mod tests {
         check_against_oracle(cell, 500, 4.5, 0.8);
     }
 
+    /// Atoms outside the cell (drifted since the last wrap, or never wrapped) are found with
+    /// every partner as well.
+    #[test]
+    fn atoms_outside_the_cell() {
+        let cell = Cell::new([18.0, 0.0, 0.0], [6.0, 17.0, 0.0], [-4.0, 5.0, 19.0]).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let positions: Vec<[f64; 3]> = (0..500)
+            .map(|_| cell.to_cartesian([0, 1, 2].map(|_| rng.random_range(-0.3..1.3))))
+            .collect();
+        check_positions_against_oracle(&cell, &positions, 4.5, 0.8);
+    }
+
     #[test]
     fn small_box_sees_several_images() {
         // Width 9 Å < 2 × 6 Å: atoms interact with more than one image of each other.
@@ -858,8 +886,8 @@ mod tests {
         let [a, b] = &mut lists;
         assert!(a.n_pairs() > 0);
         assert_eq!(
-            (&a.slot_atoms, &a.slot_images, &a.groups),
-            (&b.slot_atoms, &b.slot_images, &b.groups)
+            (&a.slot_atoms, &a.slot_shifts, &a.groups),
+            (&b.slot_atoms, &b.slot_shifts, &b.groups)
         );
         assert_eq!(a.chunks.len(), b.chunks.len());
         for (x, y) in a.chunks.iter().zip(&b.chunks) {
