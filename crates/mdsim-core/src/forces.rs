@@ -93,10 +93,11 @@ pub fn pair_forces<K: PairKernel>(
     let (slot_atoms, chunks) = (nlist.slot_atoms(), nlist.chunks());
     let ws = workspace;
     ws.positions.clear();
-    ws.positions.extend((0..slot_atoms.len()).map(|s| {
-        let x = nlist.slot_position(positions, s);
-        [x[0], x[1], x[2], 0.0]
-    }));
+    ws.positions
+        .extend(slot_atoms.iter().zip(nlist.slot_shifts()).map(|(&a, t)| {
+            let x = positions[a as usize];
+            [x[0] + t[0], x[1] + t[1], x[2] + t[2], 0.0]
+        }));
     ws.types.clear();
     if kernel.n_species() > 1 {
         ws.types
