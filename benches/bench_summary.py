@@ -43,7 +43,9 @@ def read(path):
 
 
 def fmt(x, digits=4):
-    return "-" if x is None else f"{x:.{digits}g}"
+    if x is None:
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 10 ** (digits - 1) else f"{x:.{digits}g}"
 
 
 def table(runs, energies, notes, machine):

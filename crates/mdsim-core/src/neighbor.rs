@@ -46,7 +46,7 @@ pub struct Chunk {
 impl Chunk {
     /// Number of the chunk's own atoms.
     pub fn rows(&self) -> usize {
-        self.offsets.len() - 1
+        self.offsets.len().saturating_sub(1)
     }
 
     /// The window `first..first + len`.
@@ -59,7 +59,7 @@ impl Chunk {
 pub struct NeighborList {
     cutoff: f64,
     skin: f64,
-    /// Cartesian lattice translations addressed by the slot image index.
+    /// Cartesian lattice translations addressed by the image index of stencil segments.
     shifts: Vec<[f64; 3]>,
     /// Atom of each slot.
     slot_atoms: Vec<u32>,
