@@ -1,28 +1,104 @@
-//! Criterion benchmarks of the hot paths on Rahman's argon (864 atoms, one thread):
-//! force evaluation with and without energies, the neighbour-list build, and a whole
-//! velocity-Verlet step; and on the ionic model cell (inputs/lpso-0.75.ron, 2,970 ions) the
-//! real-space Coulomb term (erfc/exp against the table) and force evaluations with Ewald and
-//! smooth PME at 1e-5. Run with `cargo bench`; compare with LAMMPS using
-//! `benches/compare_lammps.sh` and `benches/compare_lammps_ionic.sh`.
+//! Criterion benchmarks of the hot paths, one thread (as the LAMMPS comparison):
+//! - Rahman argon (864 atoms): pair forces with and without energies, the neighbour-list
+//!   build, a whole velocity-Verlet step;
+//! - the in.lj system (32,000 atoms): pair forces, neighbour-list build;
+//! - the Li-P-Si-O model cell (inputs/lpso-0.75.ron, 2,970 ions): the pair pass (Buckingham +
+//!   real-space Coulomb), the neighbour-list build, and all forces (with the reciprocal part)
+//!   with the default Coulomb method, with plain Ewald and with smooth PME at 1e-5;
+//! - the real-space Coulomb term alone, erfc/exp against the table.
+//!
+//! Run with `cargo bench --bench forces [-- FILTER]`; compare with LAMMPS using
+//! `benches/compare_lammps.sh`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mdsim_core::coulomb::{self, RealSpaceCoulomb};
+use mdsim_core::forces::{pair_forces, ForceWorkspace};
 use mdsim_core::neighbor::NeighborList;
+use mdsim_core::pair::GeneralKernel;
 use mdsim_core::{velocities, Engine};
 use std::hint::black_box;
 use std::path::Path;
 
-fn rahman_engine() -> Engine {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("inputs/argon-rahman-bench.ron");
+/// The engine of a benchmark input, with velocities at `temperature` and `steps` MD steps
+/// of `dt` taken (so that the neighbour structure is liquid-like).
+fn engine(input: &str, temperature: f64, steps: usize, dt: f64) -> Engine {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(input);
     let setup = mdsim_io::load(&path).expect("benchmark input");
     let mut system = setup.system.clone();
-    velocities::maxwell_boltzmann(&mut system, 94.4, 1);
+    velocities::maxwell_boltzmann(&mut system, temperature, 1);
     let mut engine = Engine::new(system, setup.force_field, setup.input.neighbor.skin);
-    // Melt the lattice a little so the neighbour structure is liquid-like.
-    for _ in 0..300 {
-        engine.step(0.01, None, false);
+    for _ in 0..steps {
+        engine.step(dt, None, false);
     }
     engine
+}
+
+/// The neighbour-list build of an engine's current configuration.
+fn bench_build(c: &mut Criterion, name: &str, engine: &Engine) {
+    let cutoff = engine.force_field.cutoff();
+    let skin = engine.neighbor_list().skin();
+    let (cell, positions) = (engine.system.cell.clone(), engine.system.positions.clone());
+    let mut nl = NeighborList::new(cutoff, skin);
+    c.bench_function(&format!("{name} neighbour-list build"), |b| {
+        b.iter(|| nl.build(black_box(&cell), black_box(&positions)))
+    });
+}
+
+fn lennard_jones(c: &mut Criterion) {
+    let mut argon = engine("inputs/argon-rahman-bench.ron", 94.4, 300, 0.01);
+    c.bench_function("rahman forces (no energy)", |b| {
+        b.iter(|| argon.compute_forces(black_box(false)))
+    });
+    c.bench_function("rahman forces + energy + virial", |b| {
+        b.iter(|| argon.compute_forces(black_box(true)))
+    });
+    bench_build(c, "rahman", &argon);
+    c.bench_function("rahman NVE step", |b| {
+        b.iter(|| argon.step(0.01, None, false))
+    });
+
+    let mut lj = engine("inputs/lj-32000-bench.ron", 172.8, 20, 0.0107572);
+    c.bench_function("in.lj forces (no energy)", |b| {
+        b.iter(|| lj.compute_forces(black_box(false)))
+    });
+    bench_build(c, "in.lj", &lj);
+}
+
+fn ionic(c: &mut Criterion) {
+    let mut cell = engine("inputs/lpso-0.75.ron", 600.0, 20, 0.001);
+    let ff = &cell.force_field;
+    let real = ff
+        .coulomb
+        .as_ref()
+        .expect("the model cell has Coulomb")
+        .real_space();
+    let charges: Vec<f64> = cell.system.species.iter().map(|s| s.charge).collect();
+    let kernel = GeneralKernel::new(&ff.pair, Some((real, &charges)));
+    let mut nl = NeighborList::new(ff.cutoff(), cell.neighbor_list().skin());
+    nl.build(&cell.system.cell, &cell.system.positions);
+    let mut workspace = ForceWorkspace::default();
+    let mut forces = vec![[0.0; 3]; cell.system.n_atoms()];
+    let s = &cell.system;
+    c.bench_function(
+        "lpso-0.75 pair pass (Buckingham + real-space Coulomb)",
+        |b| {
+            b.iter(|| {
+                pair_forces(
+                    &kernel,
+                    &nl,
+                    &s.positions,
+                    &s.types,
+                    &mut forces,
+                    &mut workspace,
+                    black_box(false),
+                )
+            })
+        },
+    );
+    bench_build(c, "lpso-0.75", &cell);
+    c.bench_function("lpso-0.75 all forces", |b| {
+        b.iter(|| cell.compute_forces(black_box(false)))
+    });
 }
 
 /// The model cell with its Coulomb method replaced, velocities at 600 K.
@@ -94,25 +170,14 @@ fn benches(c: &mut Criterion) {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build_global();
-    {
-        let mut engine = rahman_engine();
-        c.bench_function("rahman forces (no energy)", |b| {
-            b.iter(|| engine.compute_forces(black_box(false)))
-        });
-        c.bench_function("rahman forces + energy + virial", |b| {
-            b.iter(|| engine.compute_forces(black_box(true)))
-        });
-        let cutoff = engine.force_field.cutoff();
-        let (cell, positions) = (engine.system.cell.clone(), engine.system.positions.clone());
-        let mut nl = NeighborList::new(cutoff, 1.0);
-        c.bench_function("rahman neighbour-list build", |b| {
-            b.iter(|| nl.build(black_box(&cell), black_box(&positions)))
-        });
-        c.bench_function("rahman NVE step", |b| {
-            b.iter(|| engine.step(0.01, None, false))
-        });
-    }
+    lennard_jones(c);
+    ionic(c);
+    coulomb_benches(c);
 }
 
-criterion_group!(benches_group, benches, coulomb_benches);
+criterion_group! {
+    name = benches_group;
+    config = Criterion::default().sample_size(20);
+    targets = benches
+}
 criterion_main!(benches_group);

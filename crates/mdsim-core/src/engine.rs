@@ -85,6 +85,9 @@ pub struct Engine {
     pub system: System,
     pub force_field: ForceField,
     nlist: NeighborList,
+    /// The pairs that could come inside the hard minima before the next build of `nlist`
+    /// (see [`Self::watch_hard_minimum`]).
+    close: Option<NeighborList>,
     workspace: ForceWorkspace,
     /// The long-range Coulomb solver and the charge of every atom, for charged systems.
     coulomb: Option<(Coulomb, Vec<f64>)>,
@@ -109,6 +112,7 @@ impl Engine {
             system,
             force_field,
             nlist,
+            close: None,
             workspace: ForceWorkspace::default(),
             coulomb,
             energies: Energies::default(),
@@ -149,6 +153,7 @@ impl Engine {
         if self.nlist.needs_rebuild(&self.system.positions) {
             self.system.wrap_positions();
             self.nlist.build(&self.system.cell, &self.system.positions);
+            self.build_close_pairs();
         }
         let s = &mut self.system;
         s.forces.iter_mut().for_each(|f| *f = [0.0; 3]);
@@ -180,14 +185,30 @@ impl Engine {
     /// not exceed the cutoff: only listed pairs are examined). Cheap enough for every step
     /// after [`Self::watch_hard_minimum`].
     pub fn hard_minimum_violation(&self, minimum: &HardMinimum) -> Option<Violation> {
-        minimum.worst_violation(&self.nlist, &self.system.positions, &self.system.types)
+        let list = self.close_pairs().unwrap_or(&self.nlist);
+        minimum.worst_violation(list, &self.system.positions, &self.system.types)
     }
 
-    /// Makes the neighbour list remember, from its next build on, the pairs that could come
-    /// inside `minimum` before the build after, so that checking the minimum costs next to
-    /// nothing per step (until that build, the check examines every listed pair).
+    /// Keeps, from now on, a second list of the pairs within `minimum.largest()` + skin,
+    /// built from the same positions as the neighbour list each time that is built. No atom
+    /// moves more than skin/2 between builds, so every pair that comes inside a minimum is in
+    /// it: checking the minima costs a pass over a handful of pairs instead of all of them.
+    /// The neighbour list and the forces are untouched (the trajectory keeps its bits).
     pub fn watch_hard_minimum(&mut self, minimum: &HardMinimum) {
-        self.nlist.watch(minimum.largest());
+        let d = minimum.largest();
+        self.close = (d > 0.0).then(|| NeighborList::new(d, self.nlist.skin()));
+        self.build_close_pairs();
+    }
+
+    /// The list of [`Self::watch_hard_minimum`], if kept.
+    pub fn close_pairs(&self) -> Option<&NeighborList> {
+        self.close.as_ref()
+    }
+
+    fn build_close_pairs(&mut self) {
+        if let Some(close) = &mut self.close {
+            close.build(&self.system.cell, self.nlist.reference_positions());
+        }
     }
 
     /// Pressure tensor in eV/Å³ (order xx, yy, zz, xy, xz, yz).
@@ -305,6 +326,7 @@ impl Engine {
         s.forces = state.forces;
         s.images = state.images;
         self.nlist.restore(&s.cell, state.neighbor_list);
+        self.build_close_pairs();
         self.energies_current = false;
         Ok(())
     }

@@ -115,8 +115,9 @@ impl PairPotential {
 }
 
 impl PairTerm {
-    /// Energy and dU/dr at distance r.
-    #[inline]
+    /// Energy and dU/dr at distance r. (The exponentials are `crate::exp::exp`, the same bits
+    /// as `libm::exp` but inlined.)
+    #[inline(always)]
     pub fn energy_derivative(&self, r: f64) -> (f64, f64) {
         match *self {
             PairTerm::LennardJones { epsilon, sigma } => {
@@ -130,14 +131,10 @@ impl PairTerm {
                     let br = rep.b * libm::pow(r, -rep.n);
                     (br + rep.d * r * r, -rep.n * br / r + 2.0 * rep.d * r)
                 }
-                _ => {
-                    let ex = a * libm::exp(-r / rho);
-                    let r6 = c / r.powi(6);
-                    (ex - r6, -ex / rho + 6.0 * r6 / r)
-                }
+                _ => buckingham(a, rho, c, r),
             },
             PairTerm::Morse { d, a, r0 } => {
-                let e = libm::exp(-a * (r - r0));
+                let e = crate::exp::exp(-a * (r - r0));
                 (
                     d * ((1.0 - e) * (1.0 - e) - 1.0),
                     2.0 * d * a * e * (1.0 - e),
@@ -177,6 +174,15 @@ impl PairTerm {
     }
 }
 
+/// U = A·e^(−r/ρ) − C/r⁶ and dU/dr, the plain Buckingham form (branch-free, so it also
+/// runs on several pairs in one SIMD register).
+#[inline(always)]
+fn buckingham(a: f64, rho: f64, c: f64, r: f64) -> (f64, f64) {
+    let ex = a * crate::exp::exp(-r / rho);
+    let r6 = c / r.powi(6);
+    (ex - r6, -ex / rho + 6.0 * r6 / r)
+}
+
 /// One pair's energy, split by origin, and −(dU/dr)/r (eV/Å²).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PairEval {
@@ -185,6 +191,19 @@ pub struct PairEval {
     /// Real-space Ewald Coulomb, eV.
     pub coulomb: f64,
     pub f_over_r: f64,
+}
+
+/// Pairs the force loop hands to a kernel at once. Kernels written as loops over arrays of
+/// this length become SIMD code; the width is fixed (not the machine's), so every
+/// floating-point operation and its order are the same on every machine.
+pub const LANES: usize = 4;
+
+/// [`PairEval`] of [`LANES`] pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairEvalLanes {
+    pub short_range: [f64; LANES],
+    pub coulomb: [f64; LANES],
+    pub f_over_r: [f64; LANES],
 }
 
 /// A pair kernel evaluates energy and F/r for a squared distance; the force loop is generic
@@ -196,17 +215,45 @@ pub trait PairKernel: Sync {
     /// −(dU/dr)/r only (for steps that need no energy); 0 beyond the cutoff.
     fn force(&self, tij: usize, r2: f64) -> f64;
     fn n_species(&self) -> usize;
+
+    /// The Lennard-Jones kernel, which the force loop has a hand-vectorised version of.
+    #[inline(always)]
+    fn as_lennard_jones(&self) -> Option<&LjKernel> {
+        None
+    }
+
+    /// [`Self::eval`] of [`LANES`] pairs; a lane with `r2 = +∞` is unused and gives zeros.
+    /// Must give the same bits as `eval` lane by lane.
+    #[inline(always)]
+    fn eval_lanes(&self, tij: &[usize; LANES], r2: &[f64; LANES]) -> PairEvalLanes {
+        let mut out = PairEvalLanes::default();
+        for l in 0..LANES {
+            let p = self.eval(tij[l], r2[l]);
+            out.short_range[l] = p.short_range;
+            out.coulomb[l] = p.coulomb;
+            out.f_over_r[l] = p.f_over_r;
+        }
+        out
+    }
+
+    /// [`Self::force`] of [`LANES`] pairs; a lane with `r2 = +∞` is unused and gives 0.
+    /// Must give the same bits as `force` lane by lane.
+    #[inline(always)]
+    fn force_lanes(&self, tij: &[usize; LANES], r2: &[f64; LANES]) -> [f64; LANES] {
+        std::array::from_fn(|l| self.force(tij[l], r2[l]))
+    }
 }
 
+/// U = c12/r¹² − c6/r⁶ − e_shift for r² < rc2 (one species pair).
 #[derive(Clone, Copy, Debug, Default)]
-struct LjCoefficients {
-    c12: f64,
-    c6: f64,
+pub(crate) struct LjCoefficients {
+    pub(crate) c12: f64,
+    pub(crate) c6: f64,
     /// 12·c12 and 6·c6, for the force.
-    f12: f64,
-    f6: f64,
-    rc2: f64,
-    e_shift: f64,
+    pub(crate) f12: f64,
+    pub(crate) f6: f64,
+    pub(crate) rc2: f64,
+    pub(crate) e_shift: f64,
 }
 
 /// Lennard-Jones tables, one entry per ordered species pair.
@@ -237,8 +284,6 @@ impl LjKernel {
                 }
                 c.f12 = 12.0 * c.c12;
                 c.f6 = 6.0 * c.c6;
-                c.f12 = 12.0 * c.c12;
-                c.f6 = 6.0 * c.c6;
                 if spec.shift {
                     let inv6 = 1.0 / (c.rc2 * c.rc2 * c.rc2);
                     c.e_shift = inv6 * (c.c12 * inv6 - c.c6);
@@ -247,6 +292,11 @@ impl LjKernel {
             }
         }
         Some(Self { n, table })
+    }
+
+    /// Coefficients per ordered species pair (index type_i × n_species + type_j).
+    pub(crate) fn coefficients(&self) -> &[LjCoefficients] {
+        &self.table
     }
 }
 
@@ -284,6 +334,11 @@ impl PairKernel for LjKernel {
     fn n_species(&self) -> usize {
         self.n
     }
+
+    #[inline(always)]
+    fn as_lennard_jones(&self) -> Option<&LjKernel> {
+        Some(self)
+    }
 }
 
 /// Any sum of terms per species pair, plus real-space Ewald Coulomb: the kernel for ionic
@@ -293,6 +348,21 @@ pub struct GeneralKernel {
     n: usize,
     table: Vec<GeneralPair>,
     coulomb: Option<RealSpaceCoulomb>,
+    /// When every pair has no term or one Buckingham term (the usual ionic force fields):
+    /// the same pairs as flat coefficients, for a branch-free evaluation of [`LANES`] pairs.
+    buckingham: Option<Vec<BuckinghamPair>>,
+}
+
+/// A Buckingham pair as plain numbers: the short-range part is zero for r² ≥ rc2 (rc2 = 0
+/// for pairs without a term), and `repair_r0` is −∞ without a repair.
+#[derive(Clone, Copy, Debug, Default)]
+struct BuckinghamPair {
+    a: f64,
+    rho: f64,
+    c: f64,
+    rc2: f64,
+    e_shift: f64,
+    repair_r0: f64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -329,11 +399,80 @@ impl GeneralKernel {
                 entry.rc2 = spec.cutoff * spec.cutoff;
             }
         }
+        let buckingham = table
+            .iter()
+            .map(|p| match p.terms.as_slice() {
+                [] => Some(BuckinghamPair {
+                    rho: 1.0,
+                    ..Default::default()
+                }),
+                [PairTerm::Buckingham { a, rho, c, repair }] => Some(BuckinghamPair {
+                    a: *a,
+                    rho: *rho,
+                    c: *c,
+                    rc2: p.rc2,
+                    e_shift: p.e_shift,
+                    repair_r0: repair.map_or(f64::NEG_INFINITY, |rep| rep.r0),
+                }),
+                _ => None,
+            })
+            .collect();
         Self {
             n,
             table,
             coulomb: coulomb.map(|c| c.0),
+            buckingham,
         }
+    }
+
+    /// The real-space Coulomb part of a pair, added to `out`.
+    #[inline(always)]
+    fn add_coulomb(&self, tij: usize, r2: f64, out: &mut PairEval) {
+        if let Some(c) = &self.coulomb {
+            let qq = self.table[tij].qq;
+            if r2 < c.rc2 && qq != 0.0 {
+                let (e, f) = c.pair(qq, r2);
+                out.coulomb = e;
+                out.f_over_r += f;
+            }
+        }
+    }
+
+    /// [`PairKernel::eval_lanes`] for Buckingham pairs: the short-range part of all lanes in
+    /// one branch-free pass (SIMD), the rare pairs inside a repair radius and the Coulomb part
+    /// lane by lane. The same operations as `eval`, so the same bits.
+    #[inline(always)]
+    fn buckingham_lanes(
+        &self,
+        table: &[BuckinghamPair],
+        tij: &[usize; LANES],
+        r2: &[f64; LANES],
+    ) -> PairEvalLanes {
+        let p: [BuckinghamPair; LANES] = std::array::from_fn(|l| table[tij[l]]);
+        let r: [f64; LANES] = std::array::from_fn(|l| r2[l].sqrt());
+        let mut out = PairEvalLanes::default();
+        for l in 0..LANES {
+            let (u, du) = buckingham(p[l].a, p[l].rho, p[l].c, r[l]);
+            let inside = r2[l] < p[l].rc2;
+            out.short_range[l] = if inside { -p[l].e_shift + u } else { 0.0 };
+            out.f_over_r[l] = if inside { -(0.0 + du) / r[l] } else { 0.0 };
+        }
+        for l in 0..LANES {
+            let mut e = PairEval {
+                short_range: out.short_range[l],
+                coulomb: 0.0,
+                f_over_r: out.f_over_r[l],
+            };
+            if r2[l] < p[l].rc2 && r[l] <= p[l].repair_r0 {
+                e = self.eval(tij[l], r2[l]);
+            } else {
+                self.add_coulomb(tij[l], r2[l], &mut e);
+            }
+            out.short_range[l] = e.short_range;
+            out.coulomb[l] = e.coulomb;
+            out.f_over_r[l] = e.f_over_r;
+        }
+        out
     }
 }
 
@@ -353,13 +492,7 @@ impl PairKernel for GeneralKernel {
             }
             out.f_over_r = -du / r;
         }
-        if let Some(c) = &self.coulomb {
-            if r2 < c.rc2 && p.qq != 0.0 {
-                let (e, f) = c.pair(p.qq, r2);
-                out.coulomb = e;
-                out.f_over_r += f;
-            }
-        }
+        self.add_coulomb(tij, r2, &mut out);
         out
     }
 
@@ -368,13 +501,35 @@ impl PairKernel for GeneralKernel {
         self.eval(tij, r2).f_over_r
     }
 
+    #[inline(always)]
+    fn eval_lanes(&self, tij: &[usize; LANES], r2: &[f64; LANES]) -> PairEvalLanes {
+        match &self.buckingham {
+            Some(table) => self.buckingham_lanes(table, tij, r2),
+            None => {
+                let mut out = PairEvalLanes::default();
+                for l in 0..LANES {
+                    let p = self.eval(tij[l], r2[l]);
+                    out.short_range[l] = p.short_range;
+                    out.coulomb[l] = p.coulomb;
+                    out.f_over_r[l] = p.f_over_r;
+                }
+                out
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn force_lanes(&self, tij: &[usize; LANES], r2: &[f64; LANES]) -> [f64; LANES] {
+        self.eval_lanes(tij, r2).f_over_r
+    }
+
     fn n_species(&self) -> usize {
         self.n
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn argon(shift: bool) -> PairPotential {
@@ -564,5 +719,77 @@ mod tests {
         let du: f64 = terms.iter().map(|t| t.energy_derivative(3.0).1).sum();
         assert!((f + du / 3.0).abs() < 1e-15);
         assert_eq!(k.eval(0, 5.5 * 5.5), PairEval::default());
+    }
+
+    /// An ionic force field as in potentials/li-p-si-o-buckingham.ron (Buckingham with and
+    /// without repair, Coulomb-only pairs, one shifted pair) with real-space Coulomb.
+    pub(crate) fn ionic_kernel() -> GeneralKernel {
+        let buck = |a: f64, rho: f64, c: f64, repair: Option<BuckinghamRepair>| {
+            PairTerm::Buckingham { a, rho, c, repair }
+        };
+        let mut p = PairPotential::new(3);
+        let spec = |term, shift| PairSpec {
+            terms: vec![term],
+            cutoff: 10.0,
+            shift,
+        };
+        p.set(0, 2, spec(buck(41051.938, 0.151160, 0.0, None), false));
+        let repair = BuckinghamRepair {
+            r0: 1.169,
+            b: 28.568,
+            n: 4.654,
+            d: -3.379,
+        };
+        p.set(
+            1,
+            2,
+            spec(buck(26655.472, 0.181968, 86.856, Some(repair)), true),
+        );
+        let repair = BuckinghamRepair {
+            r0: 1.906,
+            b: 46.462,
+            n: 3.430,
+            d: -0.32605,
+        };
+        p.set(
+            2,
+            2,
+            spec(buck(2029.2204, 0.343640, 192.580, Some(repair)), false),
+        );
+        let coulomb = RealSpaceCoulomb::new(0.33, 10.0);
+        GeneralKernel::new(&p, Some((coulomb, &[0.6, 3.0, -1.2])))
+    }
+
+    /// The lane evaluation of Buckingham pairs gives the bits of `eval`, pair by pair,
+    /// inside and outside the repair radius and the cutoffs, and for unused lanes.
+    #[test]
+    fn buckingham_lanes_match_eval() {
+        let k = ionic_kernel();
+        assert!(k.buckingham.is_some());
+        let mut seen_repair = false;
+        for m in 0..3000 {
+            let tij: [usize; LANES] = std::array::from_fn(|l| (7 * m + 3 * l) % 9);
+            let r2: [f64; LANES] = std::array::from_fn(|l| {
+                let r = 0.9 + (m * LANES + l) as f64 * 3.7e-3;
+                if (m + l) % 13 == 0 {
+                    f64::INFINITY
+                } else {
+                    r * r
+                }
+            });
+            let lanes = k.eval_lanes(&tij, &r2);
+            for l in 0..LANES {
+                let e = k.eval(tij[l], r2[l]);
+                seen_repair |= r2[l] < 1.169 * 1.169 && tij[l] == 5;
+                assert_eq!(
+                    [lanes.short_range[l], lanes.coulomb[l], lanes.f_over_r[l]].map(f64::to_bits),
+                    [e.short_range, e.coulomb, e.f_over_r].map(f64::to_bits),
+                    "pair type {} at r² = {}",
+                    tij[l],
+                    r2[l]
+                );
+            }
+        }
+        assert!(seen_repair);
     }
 }

@@ -45,8 +45,6 @@ impl HardMinimum {
     }
 
     /// Among the listed pairs, the one furthest inside its minimum (smallest r / r_min < 1).
-    /// When the list watches close pairs far enough out (see [`NeighborList::watch`]), only
-    /// those are examined: a check cheap enough for every step.
     pub fn worst_violation(
         &self,
         nlist: &NeighborList,
@@ -56,12 +54,8 @@ impl HardMinimum {
         if self.largest() <= 0.0 {
             return None;
         }
-        let closest = if nlist.watched_distance() >= self.largest() {
-            self.nearest(types, |f| nlist.for_each_close_pair(positions, f))
-        } else {
-            self.nearest(types, |f| nlist.for_each_pair(positions, f))
-        };
-        closest.filter(|v| v.distance < v.minimum)
+        self.nearest(types, |f| nlist.for_each_pair(positions, f))
+            .filter(|v| v.distance < v.minimum)
     }
 
     /// The listed pair nearest to its minimum (smallest r / r_min), inside it or not: the

@@ -39,6 +39,9 @@ pub struct State<'a> {
     pub system: &'a System,
     /// The engine's neighbour list (pairs within cutoff + skin) of this state.
     pub neighbors: &'a NeighborList,
+    /// The pairs that can come inside the hard minima before the next list build, when the
+    /// engine keeps them ([`mdsim_core::Engine::watch_hard_minimum`]).
+    pub close_pairs: Option<&'a NeighborList>,
     /// Energies and virial, when some observer asked for them at this step.
     pub energies: Option<&'a Energies>,
     /// Energy of the current stage's thermostat chain (eV; 0 without one).

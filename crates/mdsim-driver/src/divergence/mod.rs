@@ -121,6 +121,7 @@ impl Member {
             production_step: production_step(setup, step),
             system: &self.engine.system,
             neighbors: self.engine.neighbor_list(),
+            close_pairs: self.engine.close_pairs(),
             energies: self.engine.current_energies(),
             chain_energy: self
                 .thermostat

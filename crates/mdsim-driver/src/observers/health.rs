@@ -82,9 +82,10 @@ impl Health {
 
     fn check_hard_minimum(&self, s: &State) -> Result<(), RunFailure> {
         let sys = s.system;
+        let pairs = s.close_pairs.unwrap_or(s.neighbors);
         match self
             .hard_minimum
-            .worst_violation(s.neighbors, &sys.positions, &sys.types)
+            .worst_violation(pairs, &sys.positions, &sys.types)
         {
             None => Ok(()),
             Some(v) => {
