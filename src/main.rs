@@ -62,6 +62,44 @@ enum Command {
         input: PathBuf,
     },
     Divergence(divergence_cli::DivergenceArgs),
+    /// Recompute the conductivity estimates of finished runs from their stored data
+    /// (another fit window; several runs of one system combined as replicas). Prints a
+    /// summary; the full results go to --output as JSON.
+    Analyze {
+        /// Run folders (each with conductivity_data.json).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Start of the MSD fit window, ps (with --fit-end-ps; default: automatic).
+        #[arg(long, requires = "fit_end_ps")]
+        fit_start_ps: Option<f64>,
+        #[arg(long, requires = "fit_start_ps")]
+        fit_end_ps: Option<f64>,
+        /// Relative error the "how much longer" advice aims at (default 0.1).
+        #[arg(long)]
+        target_error: Option<f64>,
+        /// Transport charges the runs must have been made with, e.g. Li=1,P=5,O=-2.
+        #[arg(long, value_parser = parse_charges)]
+        charges: Option<std::collections::BTreeMap<String, f64>>,
+        /// Write the results as JSON here (a new file).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `Li=1,P=5,O=-2` → a species → charge map.
+fn parse_charges(s: &str) -> Result<std::collections::BTreeMap<String, f64>, String> {
+    s.split(',')
+        .map(|kv| {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("`{kv}`: expected SPECIES=CHARGE, e.g. Li=1"))?;
+            let q: f64 = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{kv}`: the charge `{v}` is not a number"))?;
+            Ok((k.trim().to_string(), q))
+        })
+        .collect()
 }
 
 fn main() -> ExitCode {
@@ -146,6 +184,26 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Divergence(args) => divergence_cli::execute(args),
+        Command::Analyze {
+            dirs,
+            fit_start_ps,
+            fit_end_ps,
+            target_error,
+            charges,
+            output,
+        } => {
+            let opts = mdsim_driver::analyze::AnalyzeOptions {
+                fit_window_ps: fit_start_ps.zip(fit_end_ps),
+                target_relative_error: target_error,
+                charges,
+            };
+            let a = mdsim_driver::analyze::analyze(&dirs, &opts)?;
+            mdsim_driver::analyze::print_summary(&a);
+            match output {
+                Some(path) => mdsim_driver::analyze::write_json(&a, &path),
+                None => Ok(()),
+            }
+        }
     })
 }
 

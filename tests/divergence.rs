@@ -69,6 +69,10 @@ fn check_perturbation_independence(small: &Value, large: &Value, ratio: f64) {
         for t in r["twins"].as_array().unwrap() {
             assert_eq!(t["status"], "followed", "{t}");
             assert!(t["lyapunov"].is_object(), "no exponent: {t}");
+            assert!(
+                t["renormalised_lyapunov_per_ps"].is_f64(),
+                "no exponent: {t}"
+            );
         }
     }
     let (l1, e1) = (

@@ -45,6 +45,20 @@ impl NoseHooverChain {
         }
     }
 
+    /// Moves the chain's state towards `reference`'s: ξ_k ← ξ_k^ref + factor·(ξ_k − ξ_k^ref), and
+    /// the same for the velocities ξ̇_k. The tangent-vector renormalisation of a Lyapunov
+    /// measurement (Benettin et al. 1980) scales the whole phase-space difference, the
+    /// thermostat's coordinates included. Both chains must have the same length.
+    pub fn pull_towards(&mut self, reference: &Self, factor: f64) {
+        let pull = |x: &mut [f64], r: &[f64]| {
+            for (x, r) in x.iter_mut().zip(r) {
+                *x = r + factor * (*x - r);
+            }
+        };
+        pull(&mut self.eta, &reference.eta);
+        pull(&mut self.eta_dot, &reference.eta_dot);
+    }
+
     /// Energy of the thermostat variables (eV); the conserved quantity is
     /// kinetic + potential + this.
     pub fn energy(&self) -> f64 {

@@ -15,6 +15,7 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 
+pub mod analyze;
 pub mod checkpoint;
 pub mod divergence;
 pub mod interrupt;

@@ -2,6 +2,7 @@
 //! printed at the end. The driver fills the provenance; each observer fills its section.
 
 use mdsim_core::coulomb::CoulombSummary;
+use mdsim_transport::conductivity::ConductivityReport;
 use mdsim_transport::Estimate;
 use serde::{Deserialize, Serialize};
 
@@ -75,9 +76,22 @@ pub struct TailOut {
     pub pressure_bar: f64,
 }
 
-/// The `transport` section.
+/// The `transport` section (DESIGN.md §7).
+#[allow(non_snake_case)]
 #[derive(Serialize, Default)]
 pub struct TransportOut {
+    /// Full (collective) conductivity: the default (spectral) estimate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conductivity_S_cm: Option<Estimate>,
+    /// False when σ is not resolved (too short a run: relative error > 100 %).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conductivity_resolved: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conductivity_tracer_S_cm: Option<Estimate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub haven_ratio: Option<Estimate>,
+    /// D per species: from the conductivity estimator (in its reference frame) when it runs,
+    /// else from the lab-frame MSD.
     pub species: Vec<SpeciesTransport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vacf: Vec<VacfOut>,
@@ -85,12 +99,21 @@ pub struct TransportOut {
     pub rdf_first_peak: Vec<RdfPeakOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Everything the conductivity estimator found: charges, frame, every estimator with its
+    /// window and blocks, collective D, advice for the target error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conductivity: Option<ConductivityReport>,
 }
 
 #[derive(Serialize)]
 pub struct SpeciesTransport {
     pub species: String,
-    pub diffusion_cm2_s: Estimate,
+    /// When the species measurably moves (its one-sided 95 % lower bound is above 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diffusion_cm2_s: Option<Estimate>,
+    /// When it does not: a one-sided 95 % upper bound, never a negative D.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upper_bound_cm2_s: Option<f64>,
     pub fit_window_ps: [f64; 2],
     pub n_blocks: usize,
     #[serde(skip_serializing_if = "Option::is_none")]

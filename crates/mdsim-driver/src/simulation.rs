@@ -38,7 +38,7 @@ pub struct RunOutcome {
 /// Checks the settings that only the run's observers can judge (sample counts, blocks,
 /// lags), without writing anything.
 pub fn validate(setup: &Setup) -> Result<()> {
-    observers::transport(setup, &RunDir::new(PathBuf::new())).map(|_| ())
+    observers::validate(setup)
 }
 
 /// Runs the simulation described by `setup` into a new output folder. A run that fails

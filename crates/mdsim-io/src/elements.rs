@@ -169,6 +169,25 @@ pub fn element_prefix(text: &str) -> Option<&'static str> {
     candidate(first.to_string())
 }
 
+/// The usual formal oxidation state of an element in the ionic conductors mdsim is for
+/// (e.g. Li +1, P +5, Si +4, O −2, S −2 as in sulfides, F −1), 0 for noble gases; `None` for
+/// elements whose state varies too much to guess (transition metals, C, N, …): give those
+/// as `transport.conductivity.charges`.
+pub fn formal_charge(symbol: &str) -> Option<f64> {
+    let q = match symbol {
+        "He" | "Ne" | "Ar" | "Kr" | "Xe" | "Rn" => 0.0,
+        "H" | "Li" | "Na" | "K" | "Rb" | "Cs" | "Ag" => 1.0,
+        "Be" | "Mg" | "Ca" | "Sr" | "Ba" | "Zn" => 2.0,
+        "B" | "Al" | "Ga" | "In" | "Sc" | "Y" | "La" => 3.0,
+        "Si" | "Ge" | "Ti" | "Zr" | "Hf" => 4.0,
+        "P" | "As" | "Nb" | "Ta" => 5.0,
+        "O" | "S" | "Se" | "Te" => -2.0,
+        "F" | "Cl" | "Br" | "I" => -1.0,
+        _ => return None,
+    };
+    Some(q)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -378,6 +378,77 @@ pub struct TransportInput {
     /// Radial distribution function; `None` = off.
     #[serde(default)]
     pub rdf: Option<RdfInput>,
+    /// Ionic conductivity, accumulated at every production step. On by default (it then
+    /// applies when any species has a non-zero transport charge); `None` switches it off.
+    #[serde(default = "default_conductivity")]
+    pub conductivity: Option<ConductivityInput>,
+}
+
+fn default_conductivity() -> Option<ConductivityInput> {
+    Some(ConductivityInput::default())
+}
+
+/// The conductivity estimator's settings (DESIGN.md §5); every field has a default.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConductivityInput {
+    /// Transport charge (e) per species, e.g. `{"Li": 1, "P": 5, "O": -2}`; species not
+    /// listed take their formal oxidation state (from the element their name starts with),
+    /// not the force field's partial charge.
+    #[serde(default)]
+    pub charges: std::collections::BTreeMap<String, f64>,
+    /// The species whose tracer diffusion gives σ_tr (default: the lightest species with a
+    /// non-zero transport charge).
+    #[serde(default)]
+    pub diffusing: Option<Vec<String>>,
+    /// Reference of the tracer displacements.
+    #[serde(default)]
+    pub frame: FrameInput,
+    /// Independent blocks of the production run (≥ 2; default 5).
+    #[serde(default = "default_conductivity_blocks")]
+    pub blocks: usize,
+    /// Fit window of the MSD slopes, ps; `None` = from where the MSD becomes linear.
+    #[serde(default)]
+    pub fit_start_ps: Option<f64>,
+    #[serde(default)]
+    pub fit_end_ps: Option<f64>,
+    /// The relative error the "how much longer" advice aims at.
+    #[serde(default = "default_target_error")]
+    pub target_relative_error: f64,
+}
+
+impl Default for ConductivityInput {
+    fn default() -> Self {
+        Self {
+            charges: Default::default(),
+            diffusing: None,
+            frame: FrameInput::default(),
+            blocks: default_conductivity_blocks(),
+            fit_start_ps: None,
+            fit_end_ps: None,
+            target_relative_error: default_target_error(),
+        }
+    }
+}
+
+fn default_conductivity_blocks() -> usize {
+    5
+}
+
+fn default_target_error() -> f64 {
+    0.1
+}
+
+/// Reference frame of the tracer displacements.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub enum FrameInput {
+    /// The centre of (transport) charge of the framework (all non-diffusing atoms).
+    #[default]
+    FrameworkCentreOfCharge,
+    /// The centre of mass of the framework.
+    FrameworkCentreOfMass,
+    /// No correction.
+    Lab,
 }
 
 impl Default for TransportInput {
@@ -387,6 +458,7 @@ impl Default for TransportInput {
             msd: MsdInput::default(),
             vacf: None,
             rdf: None,
+            conductivity: default_conductivity(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod cif;
+pub mod conductivity;
 pub mod crystal;
 pub mod elements;
 pub mod extxyz;

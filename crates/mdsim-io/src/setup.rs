@@ -53,6 +53,9 @@ pub struct Setup {
     pub stage_steps: Vec<u64>,
     /// Hard minimum distance per species pair (`safety`).
     pub hard_minimum: HardMinimum,
+    /// The conductivity estimator's settings, when it applies (see
+    /// [`crate::conductivity::resolve`]).
+    pub conductivity: Option<crate::conductivity::ConductivitySetup>,
     /// Things in the input that are allowed but probably not what the user meant, or that
     /// mdsim read but does not use (one sentence each, naming the file and field). Every
     /// command prints them; `mdsim run` also writes them to results.json.
@@ -469,6 +472,15 @@ fn load_resolving(
         &species,
         &system,
     ));
+    let production_ps: f64 = input
+        .stages
+        .iter()
+        .zip(&stage_steps)
+        .filter(|(s, _)| s.production)
+        .map(|(_, &n)| n as f64 * dt)
+        .sum();
+    let conductivity = crate::conductivity::resolve(&input, &species, &system, production_ps)
+        .map_err(|(f, m)| here(&f, m))?;
     Ok(Setup {
         path: path.to_path_buf(),
         text,
@@ -481,6 +493,7 @@ fn load_resolving(
         force_field,
         stage_steps,
         hard_minimum,
+        conductivity,
         warnings,
     })
 }

@@ -9,6 +9,10 @@ pub enum TransportError {
     #[error("invalid transport settings: {0}")]
     Config(String),
 
+    /// The run is too short for the blocks asked for.
+    #[error("{0}")]
+    RunTooShort(String),
+
     /// A sample did not have one vector per tracked particle.
     #[error("a sample has {got} vectors but the accumulator tracks {expected}")]
     WrongLength { expected: usize, got: usize },

@@ -38,6 +38,19 @@ impl Estimate {
         }
     }
 
+    /// `Ok(self)` when the one-sided 95 % lower bound `value − t_{0.95,dof} · stderr` is above
+    /// zero (the quantity measurably differs from 0), else `Err(upper)` with the one-sided
+    /// 95 % upper bound `max(value, 0) + t_{0.95,dof} · stderr`: how a diffusion coefficient
+    /// of a species that may not move is reported (never a negative D).
+    pub fn positive_or_upper_bound(self, dof: usize) -> Result<Self, f64> {
+        let t = crate::stats::student_t_quantile(0.95, dof as f64);
+        if self.value - t * self.stderr > 0.0 {
+            Ok(self)
+        } else {
+            Err(self.value.max(0.0) + t * self.stderr)
+        }
+    }
+
     /// Two-sided 95 % interval `value ± t_{0.975,dof} · stderr`, where `dof` is the number of
     /// independent samples minus one.
     pub fn interval95(self, dof: usize) -> (f64, f64) {

@@ -3,6 +3,7 @@
 //! observers) how the twins' transport estimates compare.
 
 use super::lyapunov::{first_at_or_below, fit_exponent, ExponentFit, FitRule};
+use super::tangent::{self, pooled_exponent, shadow_exponent};
 use super::{DivergenceOptions, Member, Twin};
 use crate::output::utc_now;
 use crate::provenance::sha256_hex;
@@ -23,6 +24,14 @@ pub const BLOCK_PER_MEMORY: f64 = 10.0;
 /// Independent blocks wanted in all (the standard error from n blocks is itself uncertain
 /// by ≈ 1/√(2(n − 1)): 24 % for 10).
 pub const BLOCKS_WANTED: usize = 10;
+
+/// Blocks of the reference's clock over which the renormalised growth rate is averaged for
+/// the error of λ, ps (several renormalisation intervals and longer than the memory of the
+/// local stretching rate, which in Rahman's argon is below 1 ps).
+pub const LYAPUNOV_BLOCK_PS: f64 = 2.0;
+
+/// How λ is measured, as written into the results.
+pub const LYAPUNOV_METHOD: &str = "Benettin renormalisation: a shadow of each twin is scaled back to the initial distance every renormalise_ps; lambda = total ln growth / total time after transient_ps; error from blocks of block_ps along the reference trajectory";
 
 /// What the separation is, as written into the results.
 pub const SEPARATION_DEFINITION: &str = "Euclidean distance of the unwrapped positions in the 3N-dimensional configuration space, sqrt(sum_i |r_i(twin) - r_i(reference)|^2), in Å";
@@ -51,8 +60,13 @@ pub struct DivergenceResults {
     pub follow_ps: f64,
     pub fit_rule: FitRuleOut,
     pub twins: Vec<TwinResult>,
-    /// Mean over the twins' exponents, error from their spread.
+    /// The largest Lyapunov exponent from the renormalised shadows ([`tangent`]), error from
+    /// blocks along the reference trajectory.
     pub lyapunov_per_ps: Option<Estimate>,
+    pub lyapunov_method: LyapunovMethod,
+    /// Mean of the free twins' slopes over their exponential regime, error from their
+    /// spread: a cross-check, biased by kicks at the cutoff (see `lyapunov`).
+    pub free_twin_lyapunov_per_ps: Option<Estimate>,
     /// The same in Lennard-Jones units (λτ, τ = σ√(m/ε)) for a one-species LJ system.
     pub lyapunov_lj: Option<LjUnits>,
     pub decorrelation: Vec<SpeciesDecorrelation>,
@@ -66,6 +80,15 @@ pub struct DivergenceResults {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct LyapunovMethod {
+    pub description: &'static str,
+    pub renormalise_ps: f64,
+    pub transient_ps: f64,
+    pub block_ps: f64,
+    pub blocks: usize,
 }
 
 #[derive(Serialize, Debug)]
@@ -87,6 +110,9 @@ pub struct TwinResult {
     pub status: String,
     pub initial_separation_A: f64,
     pub final_separation_A: f64,
+    /// This twin's renormalised shadow: total growth over total time past the transient.
+    pub renormalised_lyapunov_per_ps: Option<f64>,
+    /// The free twin's exponential regime, fitted.
     pub lyapunov: Option<ExponentFit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fit_note: Option<String>,
@@ -187,7 +213,15 @@ pub(super) fn analyse(i: Inputs) -> DivergenceResults {
         .iter()
         .filter_map(|t| t.lyapunov.as_ref().map(|f| f.lambda_per_ps))
         .collect();
-    let lyapunov = Estimate::from_independent(&lambdas);
+    let free_twin_lyapunov = Estimate::from_independent(&lambdas);
+    let shadows: Vec<(f64, &[tangent::Interval])> = i
+        .twins
+        .iter()
+        .filter(|t| t.failure.is_none())
+        .map(|t| (t.branch_step as f64 * dt, t.shadow.intervals.as_slice()))
+        .collect();
+    let pooled = pooled_exponent(&shadows, LYAPUNOV_BLOCK_PS);
+    let lyapunov = pooled.map(|(value, stderr, _)| Estimate { value, stderr });
     let decorrelation: Vec<SpeciesDecorrelation> = species
         .iter()
         .enumerate()
@@ -204,10 +238,10 @@ pub(super) fn analyse(i: Inputs) -> DivergenceResults {
         })
         .collect();
     let mut notes = Vec::new();
-    if lambdas.len() < 2 {
+    if pooled.is_none() {
         notes.push(format!(
-            "{} twin(s) gave an exponent; at least two are needed for an error bar",
-            lambdas.len()
+            "the twins were followed for less than two blocks of {LYAPUNOV_BLOCK_PS} ps past the {} ps transient: no exponent with an error bar; follow them longer",
+            tangent::TRANSIENT_PS
         ));
     }
     let suggestion = suggest(
@@ -250,6 +284,14 @@ pub(super) fn analyse(i: Inputs) -> DivergenceResults {
             })
         }),
         lyapunov_per_ps: lyapunov,
+        lyapunov_method: LyapunovMethod {
+            description: LYAPUNOV_METHOD,
+            renormalise_ps: tangent::RENORMALISE_PS,
+            transient_ps: tangent::TRANSIENT_PS,
+            block_ps: LYAPUNOV_BLOCK_PS,
+            blocks: pooled.map_or(0, |p| p.2),
+        },
+        free_twin_lyapunov_per_ps: free_twin_lyapunov,
         twins,
         decorrelation,
         suggestion,
@@ -297,6 +339,7 @@ fn twin_result(t: &Twin, dt: f64, floor: f64, rule: &FitRule, n_species: usize) 
         },
         initial_separation_A: d[0],
         final_separation_A: d[d.len() - 1],
+        renormalised_lyapunov_per_ps: shadow_exponent(&t.shadow.intervals),
         fit_note: fit.as_ref().err().cloned(),
         lyapunov: fit.ok(),
         decorrelation_time_ps,
@@ -386,13 +429,24 @@ fn compare_transport(reference: &Member, twins: &[Twin]) -> Vec<TransportCompari
                     .species
                     .iter()
                     .find(|x| x.species == sp.species)
-                    .map(|x| (m.name.clone(), x.diffusion_cm2_s))
+                    .and_then(|x| x.diffusion_cm2_s.map(|d| (m.name.clone(), d)))
             })
             .collect();
         out.extend(comparison(quantity, values));
     }
-    // TODO(conductivity): when the conductivity observer reports `conductivity_S_cm`, add it
-    // here the same way (one `comparison` over the members' reports).
+    for (quantity, get) in [
+        (
+            "conductivity_S_cm",
+            (|t: &crate::report::TransportOut| t.conductivity_S_cm) as fn(&_) -> _,
+        ),
+        ("conductivity_tracer_S_cm", |t| t.conductivity_tracer_S_cm),
+    ] {
+        let values: Vec<(String, Estimate)> = members
+            .iter()
+            .filter_map(|m| get(&m.report.transport).map(|e| (m.name.clone(), e)))
+            .collect();
+        out.extend(comparison(quantity.to_string(), values));
+    }
     out
 }
 
@@ -426,7 +480,9 @@ pub fn print_summary(r: &DivergenceResults, dir: &std::path::Path) {
     for t in &r.twins {
         let fit = match (&t.lyapunov, &t.fit_note) {
             (Some(f), _) => format!(
-                "λ = {:.3} 1/ps (fit {:.2}–{:.2} ps, {:.1} e-folds, {} kick(s){})",
+                "renormalised λ = {}; free twin λ = {:.3} 1/ps (fit {:.2}–{:.2} ps, {:.1} e-folds, {} kick(s){})",
+                t.renormalised_lyapunov_per_ps
+                    .map_or("–".into(), |l| format!("{l:.3} 1/ps")),
                 f.lambda_per_ps,
                 f.window_ps[0],
                 f.window_ps[1],

@@ -5,10 +5,11 @@
 //! the reference's full state (engine, neighbour list, thermostat chain) with one atom moved
 //! by a tiny distance in a random direction (a different atom and direction per twin, from a
 //! seeded ChaCha20 stream). Reference and twins then step in lockstep, each twin for `follow`
-//! ps, and after every step each twin is measured against the reference ([`measure`]). From
-//! the curves come the largest Lyapunov exponent ([`lyapunov`]), the time after which the
-//! twins' velocities are uncorrelated, and a suggestion for block length and replica count
-//! ([`analysis`]).
+//! ps, and after every step each twin is measured against the reference ([`measure`]). Beside
+//! each twin a renormalised shadow keeps the same perturbation infinitesimal and measures the
+//! largest Lyapunov exponent ([`tangent`]); the free twin's curve gives a cross-check of it
+//! ([`lyapunov`]), the time after which the twins' velocities are uncorrelated, and with it a
+//! suggestion for block length and replica count ([`analysis`]).
 //!
 //! Twins branch at different times so that each samples its own stretch of the reference
 //! trajectory: twins branched at the same instant all follow the same local stretching and
@@ -30,6 +31,7 @@ mod files;
 pub mod lyapunov;
 pub mod measure;
 mod plot;
+pub mod tangent;
 
 use crate::minimize::minimize;
 use crate::observer::{Observer, StageInfo, State};
@@ -172,6 +174,8 @@ struct Twin {
     sample_steps: Vec<u64>,
     samples: Vec<Separation>,
     failure: Option<(u64, String)>,
+    /// The renormalised copy that measures λ ([`tangent`]).
+    shadow: tangent::Shadow,
 }
 
 /// When things happen, in steps from the start of the run.
@@ -383,6 +387,7 @@ fn new_member(
         list.extend(observers::transport(
             setup,
             &crate::output::RunDir::new(d.clone()),
+            &Default::default(),
         )?);
         member_dir = Some(d);
     }
@@ -434,6 +439,8 @@ fn lockstep(
             reference.enter_stage(setup, stage);
             for t in twins.iter_mut().filter(|t| t.failure.is_none()) {
                 t.member.enter_stage(setup, stage);
+                let ensemble = &setup.input.stages[stage].ensemble;
+                t.shadow.thermostat = thermostat(ensemble, &t.shadow.engine);
             }
             stage += 1;
         }
@@ -485,6 +492,7 @@ fn branch(
         *x += opts.perturbation * n;
     }
     engine.compute_forces(false);
+    let shadow_engine = engine.clone();
     let mut member = new_member(&format!("twin-{}", k + 1), engine, setup, opts, dir)?;
     member.thermostat = reference.thermostat.clone();
     member.bath_energy = reference.bath_energy;
@@ -498,7 +506,14 @@ fn branch(
             first.distance
         );
     }
+    let shadow = tangent::Shadow::new(
+        shadow_engine,
+        reference.thermostat.clone(),
+        first.distance,
+        setup.timestep_ps,
+    );
     let mut twin = Twin {
+        shadow,
         member,
         branch_step: step,
         perturbation: p,
@@ -533,6 +548,12 @@ fn advance(
         t.failure = Some((step, e));
         return;
     }
+    t.shadow.step(
+        &reference.engine,
+        reference.thermostat.as_ref(),
+        since,
+        setup.timestep_ps,
+    );
     if since.is_multiple_of(schedule.sample_every) {
         t.sample_steps.push(since);
         t.samples.push(measure::separation(

@@ -3,11 +3,15 @@
 //! broken state). Checkpoints keep the observers' states in this order.
 
 pub mod averages;
+pub mod conductivity;
+mod conductivity_plot;
 pub mod final_structure;
 pub mod health;
 pub mod msd;
+pub mod note;
 pub mod progress;
 pub mod rdf;
+pub mod running;
 pub mod sampling;
 pub mod thermo;
 pub mod trajectory;
@@ -18,13 +22,24 @@ use crate::output::RunDir;
 use anyhow::Result;
 use mdsim_core::System;
 use mdsim_io::Setup;
+use running::RunningConductivity;
 
-/// The transport observers the input asks for (MSD always when there is production; VACF
-/// and g(r) when configured), writing their curves into `dir`.
-pub fn transport(setup: &Setup, dir: &RunDir) -> Result<Vec<Box<dyn Observer>>> {
+/// The transport observers the input asks for, writing their curves into `dir`: the
+/// conductivity (when it applies; it publishes running estimates in `running`) or else the
+/// lab-frame MSD, both only with a production; VACF and g(r) when configured.
+pub fn transport(
+    setup: &Setup,
+    dir: &RunDir,
+    running: &RunningConductivity,
+) -> Result<Vec<Box<dyn Observer>>> {
     let sampling = sampling::Sampling::new(setup);
     let mut list: Vec<Box<dyn Observer>> = Vec::new();
-    if let Some(o) = msd::Msd::new(setup, sampling, dir.join("msd.csv"))? {
+    if let Some(why) = conductivity::too_short(setup) {
+        list.push(Box::new(note::Note::warn(why)));
+    }
+    if let Some(o) = conductivity::Conductivity::new(setup, dir, running.clone())? {
+        list.push(Box::new(o));
+    } else if let Some(o) = msd::Msd::new(setup, sampling, dir.join("msd.csv"))? {
         list.push(Box::new(o));
     }
     if let Some(o) = vacf::Vacf::new(setup, sampling, dir.join("vacf.csv"))? {
@@ -36,14 +51,33 @@ pub fn transport(setup: &Setup, dir: &RunDir) -> Result<Vec<Box<dyn Observer>>> 
     Ok(list)
 }
 
-/// Every observer of `mdsim run`, for the starting `system`, writing into `dir`.
+/// Checks the settings only the transport observers can judge (sample counts, blocks, lags),
+/// building them without files.
+pub fn validate(setup: &Setup) -> Result<()> {
+    let sampling = sampling::Sampling::new(setup);
+    if conductivity::Conductivity::accumulator(setup)?.is_none() {
+        msd::Msd::new(setup, sampling, Default::default())?;
+    }
+    vacf::Vacf::new(setup, sampling, Default::default())?;
+    rdf::Rdf::new(setup, Default::default())?;
+    Ok(())
+}
+
+/// Every observer of `mdsim run`, for the starting `system`, writing into `dir`. The
+/// transport observers come before the thermo log and the progress lines, which show the
+/// running conductivity estimate of the same step.
 pub fn standard(setup: &Setup, system: &System, dir: &RunDir) -> Result<Vec<Box<dyn Observer>>> {
     let out = &setup.input.output;
-    let mut list: Vec<Box<dyn Observer>> = vec![
-        Box::new(health::Health::new(setup, system)),
-        Box::new(thermo::ThermoLog::create(dir, out.thermo_every)?),
-        Box::new(averages::Averages::new(out.thermo_every)),
-    ];
+    let running = RunningConductivity::default();
+    let conductivity_on = conductivity::Conductivity::accumulator(setup)?.is_some();
+    let mut list: Vec<Box<dyn Observer>> = vec![Box::new(health::Health::new(setup, system))];
+    list.extend(transport(setup, dir, &running)?);
+    list.push(Box::new(thermo::ThermoLog::create(
+        dir,
+        out.thermo_every,
+        conductivity_on.then(|| running.clone()),
+    )?));
+    list.push(Box::new(averages::Averages::new(out.thermo_every)));
     if out.trajectory_every > 0 {
         list.push(Box::new(trajectory::TrajectoryWriter::create(
             dir,
@@ -53,11 +87,13 @@ pub fn standard(setup: &Setup, system: &System, dir: &RunDir) -> Result<Vec<Box<
             out.trajectory_every,
         )?));
     }
-    list.extend(transport(setup, dir)?);
     list.push(Box::new(final_structure::FinalStructure::new(
         dir.join("final.xyz"),
         setup.total_steps(),
     )));
-    list.push(Box::new(progress::Progress::new(setup.stage_steps.clone())));
+    list.push(Box::new(progress::Progress::new(
+        setup.stage_steps.clone(),
+        running,
+    )));
     Ok(list)
 }

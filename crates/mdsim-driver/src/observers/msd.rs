@@ -107,14 +107,22 @@ impl Observer for Msd {
                         deviation_sigma: (d.d_cm2_s.value - r.diffusion_cm2_s) / combined,
                     }
                 });
-            r.summary.push(format!(
-                "  D({name}) = ({:.4} ± {:.4})e-5 cm²/s  [fit {:.2}–{:.2} ps, {} blocks]",
-                d.d_cm2_s.value * 1e5,
-                d.d_cm2_s.stderr * 1e5,
-                d.window.start_ps,
-                d.window.end_ps,
-                d.n_blocks
-            ));
+            let reported = d
+                .d_cm2_s
+                .positive_or_upper_bound(d.n_blocks.saturating_sub(1));
+            r.summary.push(match reported {
+                Ok(e) => format!(
+                    "  D({name}) = ({:.4} ± {:.4})e-5 cm²/s  [fit {:.2}–{:.2} ps, {} blocks]",
+                    e.value * 1e5,
+                    e.stderr * 1e5,
+                    d.window.start_ps,
+                    d.window.end_ps,
+                    d.n_blocks
+                ),
+                Err(upper) => format!(
+                    "  D({name}) < {upper:.2e} cm²/s (does not measurably move; 95 % upper bound)"
+                ),
+            });
             if let Some(rf) = &reference {
                 r.summary.push(format!(
                     "    vs {}: {:.3e} cm²/s → ratio {:.3}, {:+.2} σ (combined uncertainty)",
@@ -123,7 +131,8 @@ impl Observer for Msd {
             }
             r.transport.species.push(SpeciesTransport {
                 species: name,
-                diffusion_cm2_s: d.d_cm2_s,
+                diffusion_cm2_s: reported.ok(),
+                upper_bound_cm2_s: reported.err(),
                 fit_window_ps: [d.window.start_ps, d.window.end_ps],
                 n_blocks: d.n_blocks,
                 reference,

@@ -1,6 +1,7 @@
 //! Progress on a terminal (a bar with ETA) or, in a log, a plain line at every tenth of the
 //! run and at each stage start.
 
+use super::running::RunningConductivity;
 use crate::observer::{Observer, State};
 use anyhow::Result;
 use std::io::IsTerminal;
@@ -17,10 +18,12 @@ pub struct Progress {
     stage: Option<usize>,
     /// Number of steps of each stage, for the stage lines.
     stage_steps: Vec<u64>,
+    /// The running conductivity estimate, shown when there is one.
+    running: RunningConductivity,
 }
 
 impl Progress {
-    pub fn new(stage_steps: Vec<u64>) -> Self {
+    pub fn new(stage_steps: Vec<u64>, running: RunningConductivity) -> Self {
         let total = stage_steps.iter().sum();
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = indicatif::ProgressBar::new(total);
@@ -41,6 +44,7 @@ impl Progress {
             first_step: 0,
             stage: None,
             stage_steps,
+            running,
         }
     }
 
@@ -66,6 +70,7 @@ impl Observer for Progress {
             Some(b) => {
                 if s.step.is_multiple_of(50) {
                     b.set_position(s.step);
+                    b.set_message(format!("{}{}", stage.name, self.running.text()));
                 }
             }
             None => {
@@ -77,11 +82,12 @@ impl Observer for Progress {
                         .potential_energy()
                         .map_or(String::new(), |e| format!("  PE = {e:.6e} eV"));
                     eprintln!(
-                        "  step {}/{} ({:.0} %)  T = {:.2} K{pe}  {rate:.0} steps/s  ETA {:.0} s",
+                        "  step {}/{} ({:.0} %)  T = {:.2} K{pe}{}  {rate:.0} steps/s  ETA {:.0} s",
                         s.step,
                         self.total,
                         100.0 * s.step as f64 / self.total as f64,
                         s.temperature(),
+                        self.running.text(),
                         (self.total - s.step) as f64 / rate
                     );
                     // Lines at whole tenths, which are usually thermo steps (with a potential energy).

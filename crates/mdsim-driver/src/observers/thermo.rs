@@ -1,5 +1,6 @@
 //! thermo.csv: one line every `thermo_every` steps (and for the starting state).
 
+use super::running::RunningConductivity;
 use crate::observer::{Observer, Saved, State};
 use crate::output::{RunDir, TextWriter};
 use anyhow::Result;
@@ -7,15 +8,46 @@ use anyhow::Result;
 pub struct ThermoLog {
     out: TextWriter,
     every: u64,
+    /// With the conductivity estimator: its running estimate, as four more columns.
+    running: Option<RunningConductivity>,
 }
 
+const COLUMNS: &str =
+    "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar";
+/// The running σ_tr and σ (S/cm) and their errors, empty until the production has data.
+const CONDUCTIVITY_COLUMNS: &str =
+    ",sigma_tracer_S_cm,sigma_tracer_stderr_S_cm,sigma_S_cm,sigma_stderr_S_cm";
+
 impl ThermoLog {
-    pub fn create(dir: &RunDir, every: u64) -> Result<Self> {
-        let out = dir.growing_file(
-            "thermo.csv",
-            "step,time_ps,temperature_K,potential_eV,kinetic_eV,total_eV,conserved_eV,pressure_bar\n",
-        )?;
-        Ok(Self { out, every })
+    pub fn create(dir: &RunDir, every: u64, running: Option<RunningConductivity>) -> Result<Self> {
+        let extra = if running.is_some() {
+            CONDUCTIVITY_COLUMNS
+        } else {
+            ""
+        };
+        let out = dir.growing_file("thermo.csv", &format!("{COLUMNS}{extra}\n"))?;
+        Ok(Self {
+            out,
+            every,
+            running,
+        })
+    }
+
+    /// The conductivity columns of a line (with their leading commas).
+    fn conductivity_columns(&self) -> String {
+        let Some(running) = &self.running else {
+            return String::new();
+        };
+        let e = running.get();
+        let pair = |x: Option<mdsim_transport::Estimate>| match x {
+            Some(x) if x.stderr.is_finite() => format!(",{:.6e},{:.3e}", x.value, x.stderr),
+            Some(x) => format!(",{:.6e},", x.value),
+            None => ",,".into(),
+        };
+        match e {
+            Some(e) => pair(e.conductivity_tracer_s_cm) + &pair(e.conductivity_s_cm),
+            None => ",,,,".into(),
+        }
     }
 }
 
@@ -35,7 +67,7 @@ impl Observer for ThermoLog {
         }
         let ke = s.system.kinetic_energy();
         self.out.line(&format!(
-            "{},{:.6},{:.6},{:.10e},{:.10e},{:.10e},{:.10e},{:.6}",
+            "{},{:.6},{:.6},{:.10e},{:.10e},{:.10e},{:.10e},{:.6}{}",
             s.step,
             s.time_ps(),
             s.temperature(),
@@ -43,7 +75,8 @@ impl Observer for ThermoLog {
             ke,
             pe + ke,
             conserved,
-            p
+            p,
+            self.conductivity_columns()
         ))
     }
 

@@ -61,10 +61,14 @@ impl SamplingLayout {
         let n_samples = (cfg.n_steps / sample_every) as usize + 1;
         let per_block = n_samples / cfg.n_blocks;
         if per_block < MIN_SAMPLES_PER_BLOCK {
-            return Err(TransportError::Config(format!(
-                "conductivity: {} steps in {} blocks leave {per_block} samples per block; at \
-                 least {MIN_SAMPLES_PER_BLOCK} are needed (run longer or use fewer blocks)",
-                cfg.n_steps, cfg.n_blocks
+            return Err(TransportError::RunTooShort(format!(
+                "{} production steps in {} blocks leave {per_block} samples per block (one every {} \
+                 steps); at least {MIN_SAMPLES_PER_BLOCK} are needed: run at least \
+                 {} steps or use fewer blocks",
+                cfg.n_steps,
+                cfg.n_blocks,
+                sample_every,
+                (MIN_SAMPLES_PER_BLOCK * cfg.n_blocks) as u64 * sample_every
             )));
         }
         let max_lag = per_block / 2;

@@ -10,7 +10,7 @@ use crate::fit::{
     CONDUCTIVITY_MIN_START_FRACTION,
 };
 use crate::spectral::{fit_zero_frequency, SpectralFit, SpectralOptions, Spectrum};
-use crate::stats::{mean, ols_slope, sample_std, student_t_quantile, t975};
+use crate::stats::{mean, ols_slope, sample_std, t975};
 use crate::units::{conductivity_s_cm, CM2_PER_S_PER_A2_PER_PS, DIMENSIONS, EINSTEIN_FACTOR};
 use crate::{Estimate, Result, TransportError};
 
@@ -579,15 +579,13 @@ impl Curves<'_> {
                 .map(|(_, sl)| sl / EINSTEIN_FACTOR * CM2_PER_S_PER_A2_PER_PS)
                 .collect();
             let e = estimate_of(&vals);
-            let dof = (vals.len() - 1) as f64;
-            let moves = e.value - student_t_quantile(0.95, dof) * e.stderr > 0.0;
+            let reported = e.positive_or_upper_bound(vals.len() - 1);
             out.push(SpeciesDiffusion {
                 species: s.names[g].clone(),
                 n_atoms: s.group_sizes[g],
                 diffusing: s.diffusing[g],
-                diffusion_cm2_s: moves.then_some(e),
-                upper_bound_cm2_s: (!moves)
-                    .then(|| e.value.max(0.0) + student_t_quantile(0.95, dof) * e.stderr),
+                diffusion_cm2_s: reported.ok(),
+                upper_bound_cm2_s: reported.err(),
                 block_estimate_cm2_s: e,
                 n_blocks: vals.len(),
                 window,

@@ -66,4 +66,4 @@ pub use analysis::{
     SpeciesDiffusion, SpectralConductivity, SystemInfo, ToTarget, TracerConductivity,
 };
 pub use config::{ConductivityConfig, ReferenceFrame, DEFAULT_N_BLOCKS, MIN_SAMPLES_PER_BLOCK};
-pub use series::{read_series, SeriesWriter, CURRENT_HEADER, POLARIZATION_HEADER};
+pub use series::{push_row, read_series, SeriesWriter, CURRENT_HEADER, POLARIZATION_HEADER};

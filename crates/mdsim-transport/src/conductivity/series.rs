@@ -41,13 +41,7 @@ impl<P: Write, C: Write> SeriesWriter<P, C> {
             (r.current, &mut self.current as &mut dyn Write),
         ] {
             self.line.clear();
-            use std::fmt::Write as _;
-            // Writing into a String cannot fail.
-            let _ = writeln!(
-                self.line,
-                "{},{},{},{},{}",
-                r.step, r.time_ps, v[0], v[1], v[2]
-            );
+            push_row(&mut self.line, r.step, r.time_ps, v);
             sink.write_all(self.line.as_bytes())?;
         }
         Ok(())
@@ -63,6 +57,14 @@ impl<P: Write, C: Write> SeriesWriter<P, C> {
     pub fn into_inner(self) -> (P, C) {
         (self.polarization, self.current)
     }
+}
+
+/// Appends one row (with its newline) of either series to `line`: step, time (ps) and the
+/// vector, each number in shortest round-trip form.
+pub fn push_row(line: &mut String, step: u64, time_ps: f64, v: [f64; 3]) {
+    use std::fmt::Write as _;
+    // Writing into a String cannot fail.
+    let _ = writeln!(line, "{},{},{},{},{}", step, time_ps, v[0], v[1], v[2]);
 }
 
 /// Reads a series written by [`SeriesWriter`] (either file): (step, time_ps, vector) rows.

@@ -1,0 +1,218 @@
+//! The `transport.conductivity` section resolved against the force field and the structure:
+//! transport charges (formal oxidation states unless given, never the force field's partial
+//! charges), the diffusing species, the frame, blocks and fit window — each checked with a
+//! message that names the field (DESIGN.md §5).
+
+use crate::elements;
+use crate::input::{ConductivityInput, FrameInput, Input};
+use crate::setup::{known_names, species_index};
+use mdsim_core::{Species, System};
+
+/// Where a transport charge came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeSource {
+    /// `transport.conductivity.charges`.
+    Input,
+    /// The formal oxidation state of the element the species name starts with.
+    Formal,
+}
+
+/// The conductivity estimator's settings, resolved and checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConductivitySetup {
+    /// Transport charge of every species (e).
+    pub charges: Vec<f64>,
+    pub charge_sources: Vec<ChargeSource>,
+    /// Whether each species is one of the diffusing species.
+    pub diffusing: Vec<bool>,
+    pub frame: FrameInput,
+    pub blocks: usize,
+    /// Manual fit window (ps).
+    pub fit_window_ps: Option<(f64, f64)>,
+    pub target_relative_error: f64,
+}
+
+type FieldError = (String, String);
+
+const FIELD: &str = "transport.conductivity";
+
+/// The resolved settings; `None` when the conductivity is switched off, the run has no
+/// production, or the model carries no charge at all (an uncharged liquid: nothing to
+/// conduct). `production_ps` is the length of the production stages.
+pub fn resolve(
+    input: &Input,
+    species: &[Species],
+    system: &System,
+    production_ps: f64,
+) -> Result<Option<ConductivitySetup>, FieldError> {
+    let Some(c) = &input.transport.conductivity else {
+        return Ok(None);
+    };
+    let uncharged = species.iter().all(|s| s.charge == 0.0);
+    if production_ps <= 0.0 || (uncharged && c.charges.is_empty()) {
+        return Ok(None);
+    }
+    let (charges, charge_sources) = transport_charges(c, species)?;
+    if charges.iter().all(|&q| q == 0.0) {
+        return Ok(None);
+    }
+    let counts = system.species_counts();
+    check_neutral(species, &charges, &counts)?;
+    let diffusing = diffusing_species(c, species, &charges, &counts)?;
+    check_numbers(c, production_ps)?;
+    Ok(Some(ConductivitySetup {
+        charges,
+        charge_sources,
+        diffusing,
+        frame: c.frame,
+        blocks: c.blocks,
+        fit_window_ps: c.fit_start_ps.zip(c.fit_end_ps),
+        target_relative_error: c.target_relative_error,
+    }))
+}
+
+/// Given charges first, else the formal oxidation state of the species' element.
+fn transport_charges(
+    c: &ConductivityInput,
+    species: &[Species],
+) -> Result<(Vec<f64>, Vec<ChargeSource>), FieldError> {
+    for (name, q) in &c.charges {
+        if species_index(species, name).is_none() {
+            return Err((
+                format!("{FIELD}.charges"),
+                format!(
+                    "unknown species `{name}`; the species defined are: {}",
+                    known_names(species)
+                ),
+            ));
+        }
+        if !q.is_finite() {
+            return Err((
+                format!("{FIELD}.charges"),
+                format!("the charge of `{name}` must be a finite number of e, got {q}"),
+            ));
+        }
+    }
+    species
+        .iter()
+        .map(|s| match c.charges.get(&s.name) {
+            Some(&q) => Ok((q, ChargeSource::Input)),
+            None => elements::element_prefix(&s.name)
+                .and_then(elements::formal_charge)
+                .map(|q| (q, ChargeSource::Formal))
+                .ok_or_else(|| {
+                    (
+                        format!("{FIELD}.charges"),
+                        format!(
+                            "no formal charge is known for species `{}` (its oxidation state varies, or its name is not an element); give it, e.g. charges: {{\"{}\": 1.0}}",
+                            s.name, s.name
+                        ),
+                    )
+                }),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|v| v.into_iter().unzip())
+}
+
+fn check_neutral(species: &[Species], charges: &[f64], counts: &[usize]) -> Result<(), FieldError> {
+    let net: f64 = charges.iter().zip(counts).map(|(q, &n)| q * n as f64).sum();
+    let atoms: usize = counts.iter().sum();
+    if net.abs() > 1e-6 * atoms as f64 {
+        let list: Vec<String> = species
+            .iter()
+            .zip(charges)
+            .zip(counts)
+            .map(|((s, q), n)| format!("{n} {} × {q:+}", s.name))
+            .collect();
+        return Err((
+            format!("{FIELD}.charges"),
+            format!(
+                "the transport charges give the cell a net charge of {net:+} e ({}); they must make it neutral: give the right oxidation states in {FIELD}.charges",
+                list.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The given diffusing species, or the lightest species with a non-zero transport charge.
+fn diffusing_species(
+    c: &ConductivityInput,
+    species: &[Species],
+    charges: &[f64],
+    counts: &[usize],
+) -> Result<Vec<bool>, FieldError> {
+    let field = format!("{FIELD}.diffusing");
+    let names: Vec<String> = match &c.diffusing {
+        Some(list) if list.is_empty() => {
+            return Err((field, "name at least one species, e.g. [\"Li\"]".into()))
+        }
+        Some(list) => list.clone(),
+        None => species
+            .iter()
+            .zip(charges)
+            .zip(counts)
+            .filter(|((_, &q), &n)| q != 0.0 && n > 0)
+            .map(|((s, _), _)| s)
+            .min_by(|a, b| a.mass.total_cmp(&b.mass))
+            .map(|s| vec![s.name.clone()])
+            .unwrap_or_default(),
+    };
+    let mut diffusing = vec![false; species.len()];
+    for name in &names {
+        let k = species_index(species, name).ok_or_else(|| {
+            (
+                field.clone(),
+                format!(
+                    "unknown species `{name}`; the species defined are: {}",
+                    known_names(species)
+                ),
+            )
+        })?;
+        if counts[k] == 0 {
+            return Err((
+                field.clone(),
+                format!("species `{name}` has no atoms in the structure"),
+            ));
+        }
+        diffusing[k] = true;
+    }
+    Ok(diffusing)
+}
+
+fn check_numbers(c: &ConductivityInput, production_ps: f64) -> Result<(), FieldError> {
+    if c.blocks < 2 {
+        return Err((
+            format!("{FIELD}.blocks"),
+            format!(
+                "an error bar needs at least 2 independent blocks (5 or more recommended), got {}",
+                c.blocks
+            ),
+        ));
+    }
+    let t = c.target_relative_error;
+    if !(t > 0.0 && t <= 1.0) {
+        return Err((
+            format!("{FIELD}.target_relative_error"),
+            format!("must lie in (0, 1] (0.1 = 10 %), got {t}"),
+        ));
+    }
+    let block_ps = production_ps / c.blocks as f64;
+    match (c.fit_start_ps, c.fit_end_ps) {
+        (None, None) => Ok(()),
+        (Some(a), Some(b)) if a >= 0.0 && b > a && b <= 0.5 * block_ps => Ok(()),
+        (Some(a), Some(b)) if a >= 0.0 && b > a => Err((
+            FIELD.into(),
+            format!(
+                "the fit window {a}–{b} ps lies outside the run: the longest lag is half a block, {:.4} ps ({} blocks of {production_ps} ps of production); shorten the window, use fewer blocks or run longer",
+                0.5 * block_ps,
+                c.blocks
+            ),
+        )),
+        (a, b) => Err((
+            FIELD.into(),
+            format!("give both fit_start_ps and fit_end_ps with 0 ≤ start < end, or neither (automatic window); got {a:?}, {b:?}"),
+        )),
+    }
+}
