@@ -325,9 +325,10 @@ pub fn summary_lines(c: &ConductivityReport) -> Vec<String> {
     }
     if let Some(g) = &c.conductivity_green_kubo {
         lines.push(format!(
-            "         {} S/cm  [Green–Kubo, {} blocks]",
+            "         {} S/cm  [Green–Kubo, {} blocks, integrated to {:.2} ps]",
             pm(&g.s_cm),
-            g.n_blocks
+            g.n_blocks,
+            g.integrated_to_ps
         ));
     }
     if let Some(t) = &c.conductivity_tracer {

@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::accumulator::{frame_shift, weighted_sum};
 use super::config::{frame_weights, ReferenceFrame};
+use super::green_kubo::{green_kubo_integral, GreenKuboIntegral};
 use crate::correlator::BlockedCurves;
 use crate::fit::{
-    block_integrals, choose_window_from, FitWindow, FitWindowSpec, WindowChoice,
-    CONDUCTIVITY_MIN_START_FRACTION,
+    choose_window_from, FitWindow, FitWindowSpec, WindowChoice, CONDUCTIVITY_MIN_START_FRACTION,
 };
 use crate::spectral::{fit_zero_frequency, SpectralFit, SpectralOptions, Spectrum};
 use crate::stats::{mean, ols_slope, sample_std, t975};
-use crate::units::{conductivity_s_cm, CM2_PER_S_PER_A2_PER_PS, DIMENSIONS, EINSTEIN_FACTOR};
+use crate::units::{conductivity_s_cm, CM2_PER_S_PER_A2_PER_PS, EINSTEIN_FACTOR};
 use crate::{Estimate, Result, TransportError};
 
 /// The species of the system as the estimators need them.
@@ -58,7 +58,8 @@ pub struct AnalysisOptions {
     pub target_relative_error: f64,
     /// The spectral (default) σ estimator.
     pub spectral: SpectralOptions,
-    /// Upper limit of the Green–Kubo integral (default: the start of the fit window).
+    /// Upper limit of the Green–Kubo integral, ps (default: where the running integral levels
+    /// off, see `green_kubo.rs`).
     pub green_kubo_to_ps: Option<f64>,
 }
 
@@ -131,10 +132,16 @@ pub struct EinsteinConductivity {
 /// σ from the running integral of ⟨J(0)·J(t)⟩ in independent blocks (Green–Kubo).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GreenKuboConductivity {
+    /// Mean of the blocks; the error combines their spread with `tail_stderr_s_cm`.
     pub s_cm: Estimate,
     pub n_blocks: usize,
     pub block_values_s_cm: Vec<f64>,
+    /// Upper limit t* of the integral.
     pub integrated_to_ps: f64,
+    /// Standard error of the part from t* to 2t*, which is not integrated (0 for a limit
+    /// given by the user).
+    #[serde(default)]
+    pub tail_stderr_s_cm: f64,
 }
 
 /// σ_tr = Σ_{s∈D} q_s² N_s D*_s / (Ω k_B T) from independent blocks.
@@ -388,18 +395,15 @@ impl ConductivityData {
             ));
         }
 
-        let gk_to_ps = opts
-            .green_kubo_to_ps
-            .or_else(|| window.map(|w| w.start_ps.max(self.dt_sample_ps())));
-        let conductivity_green_kubo = gk_to_ps.and_then(|t| {
-            self.green_kubo(t, &mut notes)
-                .map(|(vals, to)| GreenKuboConductivity {
-                    s_cm: estimate_of(&vals.iter().map(|d| to_s_cm(*d)).collect::<Vec<_>>()),
-                    n_blocks: vals.len(),
-                    block_values_s_cm: vals.iter().map(|d| to_s_cm(*d)).collect(),
-                    integrated_to_ps: to,
-                })
-        });
+        let conductivity_green_kubo =
+            self.green_kubo(opts.green_kubo_to_ps, &mut notes)
+                .map(|g| GreenKuboConductivity {
+                    s_cm: g.estimate.scaled(to_s_cm(1.0)),
+                    n_blocks: g.block_values.len(),
+                    block_values_s_cm: g.block_values.iter().map(|d| to_s_cm(*d)).collect(),
+                    integrated_to_ps: g.to_ps,
+                    tail_stderr_s_cm: to_s_cm(g.tail_stderr),
+                });
 
         if let Some(c) = &conductivity {
             let z = 1.96;
@@ -472,23 +476,25 @@ impl ConductivityData {
         Ok(())
     }
 
-    /// Block values of ∫_0^t ⟨J(0)·J(τ)⟩ dτ / 3 (e²Å²/ps) and the limit actually used.
-    fn green_kubo(&self, to_ps: f64, notes: &mut Vec<String>) -> Option<(Vec<f64>, f64)> {
+    /// ∫_0^{t*} ⟨J(0)·J(τ)⟩ dτ / 3 (e²Å²/ps) in blocks, t* given or automatic.
+    fn green_kubo(&self, to_ps: Option<f64>, notes: &mut Vec<String>) -> Option<GreenKuboIntegral> {
         let acf = &self.current_acf;
-        let want = (to_ps / acf.dt_ps).round() as usize;
-        let lag = want.clamp(1, acf.max_lag);
-        if want > acf.max_lag {
+        if let Some(t) = to_ps.filter(|&t| t > acf.lag_ps(acf.max_lag)) {
             notes.push(format!(
                 "the Green–Kubo integral stops at the longest stored lag {:.3} ps, before the \
-                 {to_ps:.3} ps asked for",
-                acf.lag_ps(lag)
+                 {t:.3} ps asked for",
+                acf.lag_ps(acf.max_lag)
             ));
         }
-        let ints = block_integrals(acf, 0, lag).ok()?;
-        Some((
-            ints.iter().map(|x| x / DIMENSIONS).collect(),
-            acf.lag_ps(lag),
-        ))
+        let g = green_kubo_integral(acf, to_ps)?;
+        if !g.levelled_off {
+            notes.push(format!(
+                "the Green–Kubo running integral did not level off within the stored lags; it is \
+                 taken at {:.3} ps and may be biased: run longer",
+                g.to_ps
+            ));
+        }
+        Some(g)
     }
 
     fn collective_diffusion(

@@ -24,7 +24,8 @@
 //!   ([`crate::spectral`], the method of STACIE): no window or cutoff to choose, and on the
 //!   caged-hopper benchmark about half the scatter of 5-block Einstein at the same coverage.
 //! * σ (Einstein): slope of ⟨|Σ q Δr|²⟩ in independent blocks over the fit window; σ
-//!   (Green–Kubo): ∫⟨J(0)·J(t)⟩dt/3 in independent blocks up to the start of the fit window.
+//!   (Green–Kubo): ∫⟨J(0)·J(t)⟩dt/3 in independent blocks, up to where the running integral
+//!   has stopped changing (`green_kubo.rs`).
 //!   Both are reported beside the default and a note flags disagreement.
 //! * σ_tr = Σ_{s∈D} q_s² N_s D*_s/(Ω k_B T) and D* per species from the per-atom MSD in
 //!   the reference frame, slope per block over the window; the window starts where the MSD
@@ -53,6 +54,7 @@
 mod accumulator;
 mod analysis;
 mod config;
+mod green_kubo;
 mod series;
 
 pub use accumulator::{
