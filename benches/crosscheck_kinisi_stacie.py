@@ -88,21 +88,25 @@ class Run:
         for s in self.report["species"]:
             if s["species"] != species:
                 continue
+            w = s["window"]
+            label = f"tracer MSD blocks, {w['start_ps']:g}–{w['end_ps']:g} ps"
             if s.get("diffusion_cm2_s"):
                 d = s["diffusion_cm2_s"]
-                return d["value"], d["stderr"], "block MSD"
+                return d["value"], d["stderr"], label
             d = s["block_estimate_cm2_s"]
             return (d["value"], d["stderr"],
-                    f"block MSD; reported only as < {s['upper_bound_cm2_s']:.3g}")
+                    f"{label} (reported only as < {s['upper_bound_cm2_s']:.3g})")
         fail(f"results.json: no species {species} in transport.conductivity.species")
 
-    def window_start_ps(self, species=None):
-        """Start of mdsim's fit window (ps): of a species' tracer MSD, or of the Einstein σ."""
+    def window_ps(self, species=None):
+        """mdsim's fit window (start, end) in ps: of a species' tracer MSD, or of the
+        Einstein σ."""
         if species is None:
-            return float(self.report["conductivity_einstein"]["window"]["start_ps"])
+            w = self.report["conductivity_einstein"]["window"]
+            return float(w["start_ps"]), float(w["end_ps"])
         for s in self.report["species"]:
             if s["species"] == species:
-                return float(s["window"]["start_ps"])
+                return float(s["window"]["start_ps"]), float(s["window"]["end_ps"])
         fail(f"results.json: no species {species}")
 
     def series(self, name):
@@ -153,13 +157,16 @@ def posterior(samples, unit):
     return float(v.mean()), float(v.std(ddof=1))
 
 
-def lag_grid(n_frames, frame_ps, max_lag_fraction, max_lags):
-    """kinisi's time intervals: whole frame spacings up to a fraction of the production.
+def lag_grid(n_frames, frame_ps, max_lag_fraction, max_lags, end_ps=None):
+    """kinisi's time intervals: whole frame spacings up to a fraction of the production
+    (or up to end_ps).
 
     kinisi 2.1.0 pairs each lag of k frames with one extra displacement over k-1 frames
     (calculate_msd concatenates displacements['obs', k-1]); that is negligible unless
     k is close to the number of frames, which the default fraction (1/2) avoids."""
     k_max = max(2, int((n_frames - 1) * max_lag_fraction))
+    if end_ps is not None:
+        k_max = min(k_max, max(2, int(end_ps / frame_ps + 1e-9)))
     stride = max(1, math.ceil(k_max / max_lags))
     ks = np.arange(stride, k_max + 1, stride)
     return ks * frame_ps
@@ -302,9 +309,11 @@ def versions():
 # ---------------------------------------------------------------------------------------------
 
 
-def main():
+def arguments():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run_dir")
+    ap.add_argument("--out", default=None,
+                    help="folder for crosscheck.json/.md (default: the run folder)")
     ap.add_argument("--start-ps", type=float, default=None,
                     help="start of kinisi's fit (ps); default: mdsim's fit-window start "
                          "(the species' tracer window for D*, the Einstein window for σ)")
@@ -320,101 +329,161 @@ def main():
                          "shared/benchmarks/gk_calibration)")
     ap.add_argument("--seed", type=int, default=2024, help="seed of kinisi's MCMC and STACIE")
     ap.add_argument("--no-kinisi", action="store_true", help="STACIE only")
-    args = ap.parse_args()
+    return ap.parse_args()
 
+
+class Checks:
+    """Consistency checks of mdsim's files: (name, value, limit), printed as they come."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, value, limit, what):
+        ok = value <= limit
+        self.items.append(dict(name=name, value=value, limit=limit, ok=ok, what=what))
+        print(f"check {'ok  ' if ok else 'FAIL'} {what}: {value:.2e} (limit {limit:g})")
+
+    def failed(self):
+        return [c["name"] for c in self.items if not c["ok"]]
+
+
+def mdsim_values(run):
+    """mdsim's σ estimates and σ_tr as (value, stderr) pairs, with window labels."""
+    def pair(x):
+        return x["value"], x["stderr"]
+
+    w = run.report["conductivity_einstein"]["window"]
+    window = f"{w['start_ps']:g}–{w['end_ps']:g} ps"
+    gk_end = run.report["conductivity_green_kubo"]["integrated_to_ps"]
+    return dict(
+        spectral=("spectral (default)", pair(run.transport["conductivity_S_cm"])),
+        einstein=(f"Einstein blocks, {window}",
+                  pair(run.report["conductivity_einstein"]["s_cm"])),
+        green_kubo=(f"Green–Kubo blocks, ∫ to {gk_end:g} ps",
+                    pair(run.report["conductivity_green_kubo"]["s_cm"])),
+        tracer=(f"tracer MSD blocks, {window}",
+                pair(run.transport["conductivity_tracer_S_cm"])),
+    )
+
+
+def kinisi_rows(run, args, m, checks, rows, extra):
+    """kinisi's D*, σ_tr and σ beside mdsim's; the trajectory check on the way."""
+    frames, frame_steps_abs, frame_steps = production_frames(run, args.frame_stride)
+    symbols = frames[0].get_chemical_symbols()
+    unknown = sorted(set(symbols) - set(run.charges))
+    if unknown:
+        fail(f"trajectory.xyz species {unknown} have no transport charge in results.json")
+    frame_ps = frame_steps * run.timestep_ps
+    lags = lag_grid(len(frames), frame_ps, args.max_lag_fraction, args.max_lags)
+    common = kinisi_common(frames, run, frame_steps, lags)
+    extra["kinisi_frames"] = dict(n=len(frames), first_step=int(frame_steps_abs[0]),
+                                  spacing_steps=frame_steps, spacing_ps=frame_ps)
+    if frame_steps_abs[0] != run.production_start:
+        print(f"note: the first production frame is step {frame_steps_abs[0]}, "
+              f"{frame_steps_abs[0] - run.production_start} steps into the production")
+    print(f"kinisi: {len(frames)} frames every {frame_ps:g} ps")
+
+    disp = unwrapped_displacements(frames, common)
+    rel, scale = check_polarization(run, disp, symbols, frame_steps_abs)
+    del disp
+    checks.add("trajectory_vs_polarization", rel, 1e-5,
+               f"max |Σ q Δr (trajectory.xyz, unwrapped by kinisi) − Ω ΔP (polarization.csv)|"
+               f" / rms (rms {scale:.3g} e·Å)")
+
+    def grid(end_ps=None):
+        return lag_grid(len(frames), frame_ps, args.max_lag_fraction, args.max_lags, end_ps)
+
+    def start_of(window):
+        return args.start_ps if args.start_ps is not None else window[0]
+
+    # Two windows for kinisi: from mdsim's start to the longest lag (kinisi's usual use), and
+    # mdsim's own window (same data, different estimator).
+    tr, tr_var, ne_mdsim = 0.0, 0.0, 0.0
+    for s in run.diffusing:
+        window = run.window_ps(s)
+        md = run.mdsim_d(s)
+        for long_run, end in ((True, None), (False, window[1])):
+            lg = grid(end)
+            start = start_of(window)
+            d = kinisi_diffusion(frames, run, kinisi_common(frames, run, frame_steps, lg), s,
+                                 start, args.seed)
+            rows.append(row(f"D*({s})", "cm²/s", md[2], md[:2],
+                            f"kinisi DiffusionAnalyzer, {start:g}–{lg[-1]:g} ps", d))
+            if long_run:
+                k = nernst_einstein_s_cm(symbols.count(s), run.charges[s], 1.0, run.volume_a3,
+                                         run.temperature_k)
+                tr += k * d[0]
+                tr_var += (k * d[1]) ** 2
+                ne_mdsim += k * md[0]
+    checks.add("mdsim_tracer_vs_nernst_einstein", abs(ne_mdsim / m["tracer"][1][0] - 1), 1e-6,
+               "|Nernst–Einstein of mdsim's D* (SI constants) / mdsim's σ_tr − 1|")
+    rows.append(row("σ_tr", "S/cm", m["tracer"][0], m["tracer"][1],
+                    "Nernst–Einstein of kinisi's D* (first row)", (tr, math.sqrt(tr_var))))
+
+    if len(run.diffusing) != 1:
+        print("note: several diffusing species; kinisi's σ (one charge) is not compared")
+        return
+    s = run.diffusing[0]
+    window = run.window_ps()
+    for key, end in (("spectral", None), ("einstein", window[1])):
+        lg = grid(end)
+        start = start_of(window)
+        sigma, extra["kinisi_volume_a3"] = kinisi_conductivity(
+            frames, run, kinisi_common(frames, run, frame_steps, lg), s, start, args.seed)
+        label = f"kinisi ConductivityAnalyzer ({s}, drift-corrected), {start:g}–{lg[-1]:g} ps"
+        rows.append(row("σ", "S/cm", m[key][0], m[key][1], label, sigma))
+
+
+def write_outputs(run, out_dir, rows, checks, extra, args, seconds):
+    table = markdown(rows)
+    print()
+    print(table)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = dict(run_dir=str(run.dir), temperature_k=run.temperature_k, volume_a3=run.volume_a3,
+               charges=run.charges, diffusing=run.diffusing, checks=checks.items, rows=rows,
+               details=extra, versions=versions(), seconds=seconds, options=vars(args))
+    (out_dir / "crosscheck.json").write_text(json.dumps(out, indent=1) + "\n")
+    note = ("z = (tool − mdsim)/√(se_tool² + se_mdsim²); both come from the same trajectory, "
+            "so their errors are correlated and |z| understates a real disagreement. "
+            "Uncertainties: mdsim block standard errors (spectral: likelihood curvature), "
+            "kinisi posterior standard deviations, STACIE's standard error.")
+    tools = ", ".join(f"{k} {v}" for k, v in versions().items())
+    (out_dir / "crosscheck.md").write_text(
+        f"Cross-check of `{run.dir}` at T = {run.temperature_k:.1f} K, "
+        f"{run.production_steps * run.timestep_ps:g} ps of production ({tools}).\n\n"
+        f"{table}\n\n{note}\n")
+    print(f"\nwritten: {out_dir}/crosscheck.json, crosscheck.md ({seconds} s)")
+
+
+def main():
+    args = arguments()
     t0 = time.time()
     run = Run(args.run_dir)
     degrees = [int(x) for x in args.stacie_degrees.split(",")]
     print(f"run {run.dir}: {run.production_steps} production steps of {run.timestep_ps} ps "
           f"from step {run.production_start}, T = {run.temperature_k:.2f} K, "
-          f"V = {run.volume_a3:.3f} A^3, charges {run.charges}, diffusing {run.diffusing}")
+          f"V = {run.volume_a3:.3f} Å³, charges {run.charges}, diffusing {run.diffusing}")
 
+    checks = Checks()
     _, _, j = run.series("current.csv")
-    checks = {"current_integral_vs_polarization_max_rel": check_current(run, j)}
-    print(f"check: max |int J dt - Omega dP| / rms(Omega dP) = "
-          f"{checks['current_integral_vs_polarization_max_rel']:.2e}")
+    checks.add("current_integral_vs_polarization", check_current(run, j), 1e-2,
+               "max |∫J dt (current.csv, trapezoid) − Ω ΔP (polarization.csv)| / rms; "
+               "velocity Verlet leaves a bounded O(Δt² a) difference")
 
     rows, extra = [], {}
-    m_sigma = run.transport["conductivity_S_cm"]
-    m_sigma = (m_sigma["value"], m_sigma["stderr"])
-    e = run.report["conductivity_einstein"]["s_cm"]
-    m_einstein = (e["value"], e["stderr"])
-    g = run.report["conductivity_green_kubo"]["s_cm"]
-    m_gk = (g["value"], g["stderr"])
-    m_tr = run.transport["conductivity_tracer_S_cm"]
-    m_tr = (m_tr["value"], m_tr["stderr"])
-
+    m = mdsim_values(run)
     if not args.no_kinisi:
-        frames, frame_steps_abs, frame_steps = production_frames(run, args.frame_stride)
-        symbols = frames[0].get_chemical_symbols()
-        unknown = sorted(set(symbols) - set(run.charges))
-        if unknown:
-            fail(f"trajectory.xyz species {unknown} have no transport charge in results.json")
-        frame_ps = frame_steps * run.timestep_ps
-        lags = lag_grid(len(frames), frame_ps, args.max_lag_fraction, args.max_lags)
-        common = kinisi_common(frames, run, frame_steps, lags)
-        extra["kinisi_frames"] = dict(n=len(frames), first_step=int(frame_steps_abs[0]),
-                                      spacing_steps=frame_steps, spacing_ps=frame_ps,
-                                      lags=len(lags), max_lag_ps=float(lags[-1]))
-        if frame_steps_abs[0] != run.production_start:
-            print(f"note: the first production frame is step {frame_steps_abs[0]}, "
-                  f"{frame_steps_abs[0] - run.production_start} steps into the production")
-        print(f"kinisi: {len(frames)} frames every {frame_ps:g} ps, {len(lags)} lags "
-              f"to {lags[-1]:g} ps")
+        kinisi_rows(run, args, m, checks, rows, extra)
 
-        sigma_tr_k, var_tr_k = 0.0, 0.0
-        for s in run.diffusing:
-            start = args.start_ps if args.start_ps is not None else run.window_start_ps(s)
-            d = kinisi_diffusion(frames, run, common, s, start, args.seed)
-            md = run.mdsim_d(s)
-            rows.append(row(f"D*({s})", "cm²/s", md[2], md[:2],
-                            f"kinisi DiffusionAnalyzer (GLS posterior, from {start:g} ps)", d))
-            n = symbols.count(s)
-            k = nernst_einstein_s_cm(n, run.charges[s], 1.0, run.volume_a3, run.temperature_k)
-            sigma_tr_k += k * d[0]
-            var_tr_k += (k * d[1]) ** 2
-        rows.append(row("σ_tr", "S/cm", "tracer MSD blocks", m_tr,
-                        "Nernst–Einstein of kinisi's D*", (sigma_tr_k, math.sqrt(var_tr_k))))
-
-        disp = unwrapped_displacements(frames, common)
-        rel, scale = check_polarization(run, disp, symbols, frame_steps_abs)
-        del disp
-        checks["trajectory_vs_polarization_max_rel"] = rel
-        print(f"check: max |sum q dr (kinisi, trajectory.xyz) - Omega dP| / rms = {rel:.2e} "
-              f"(rms {scale:.3g} e A)")
-
-        start = args.start_ps if args.start_ps is not None else run.window_start_ps()
-        if len(run.diffusing) == 1:
-            s = run.diffusing[0]
-            s_k, kinisi_volume = kinisi_conductivity(frames, run, common, s, start, args.seed)
-            extra["kinisi_volume_a3"] = kinisi_volume
-            label = (f"kinisi ConductivityAnalyzer, {s} drift-corrected "
-                     f"(from {start:g} ps)")
-            rows.append(row("σ", "S/cm", "spectral (default)", m_sigma, label, s_k))
-            rows.append(row("σ", "S/cm", "Einstein blocks", m_einstein, label, s_k))
-        else:
-            print("note: several diffusing species; kinisi's σ (one charge) is not compared")
-
-    s_st, s_st_err, info = stacie_sigma(run, j, degrees, args.seed)
-    extra["stacie"] = info
+    s_st, s_st_err, extra["stacie"] = stacie_sigma(run, j, degrees, args.seed)
     label = f"STACIE ExpPoly{degrees} on current.csv"
-    rows.append(row("σ", "S/cm", "spectral (default)", m_sigma, label, (s_st, s_st_err)))
-    rows.append(row("σ", "S/cm", "Green–Kubo blocks", m_gk, label, (s_st, s_st_err)))
+    for key in ("spectral", "green_kubo"):
+        rows.append(row("σ", "S/cm", m[key][0], m[key][1], label, (s_st, s_st_err)))
 
-    table = markdown(rows)
-    print()
-    print(table)
-    out = dict(run_dir=str(run.dir), temperature_k=run.temperature_k, volume_a3=run.volume_a3,
-               charges=run.charges, diffusing=run.diffusing, checks=checks, rows=rows,
-               details=extra, versions=versions(), seconds=round(time.time() - t0, 1),
-               options=vars(args))
-    (run.dir / "crosscheck.json").write_text(json.dumps(out, indent=1) + "\n")
-    note = ("z = (tool − mdsim)/√(se_tool² + se_mdsim²); both from the same trajectory, so the "
-            "errors are correlated and |z| understates a real disagreement.")
-    (run.dir / "crosscheck.md").write_text(
-        f"Cross-check of {run.dir} at T = {run.temperature_k:.1f} K "
-        f"({', '.join(f'{k} {v}' for k, v in versions().items())})\n\n{table}\n\n{note}\n")
-    print(f"\nwritten: {run.dir}/crosscheck.json, crosscheck.md ({out['seconds']} s)")
+    out_dir = Path(args.out) if args.out else run.dir
+    write_outputs(run, out_dir, rows, checks, extra, args, round(time.time() - t0, 1))
+    if checks.failed():
+        sys.exit(f"error: consistency checks failed: {', '.join(checks.failed())}")
 
 
 if __name__ == "__main__":
