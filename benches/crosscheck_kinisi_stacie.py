@@ -315,7 +315,9 @@ def versions():
 
 def arguments():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("run_dir")
+    ap.add_argument("run_dir", nargs="?")
+    ap.add_argument("--self-test", action="store_true",
+                    help="run on synthetic data with a known answer instead of a run folder")
     ap.add_argument("--out", default=None,
                     help="folder for crosscheck.json/.md (default: the run folder)")
     ap.add_argument("--start-ps", type=float, default=None,
@@ -461,8 +463,8 @@ def write_outputs(run, out_dir, rows, checks, extra, args, seconds):
     print(f"\nwritten: {out_dir}/crosscheck.json, crosscheck.md ({seconds} s)")
 
 
-def main():
-    args = arguments()
+def crosscheck(args):
+    """Runs the checks and the tools on args.run_dir; returns (rows, checks)."""
     t0 = time.time()
     run = Run(args.run_dir)
     degrees = [int(x) for x in args.stacie_degrees.split(",")]
@@ -488,6 +490,37 @@ def main():
 
     out_dir = Path(args.out) if args.out else run.dir
     write_outputs(run, out_dir, rows, checks, extra, args, round(time.time() - t0, 1))
+    return rows, checks
+
+
+def self_test(args):
+    """The cross-check on synthetic data with a known answer (crosscheck_synthetic.py):
+    every tool's value within 3.5 of its own standard errors of the truth."""
+    import tempfile
+
+    import crosscheck_synthetic
+
+    with tempfile.TemporaryDirectory(prefix="mdsim-crosscheck-selftest-") as folder:
+        d, sigma = crosscheck_synthetic.write(Path(folder), 50_000, nernst_einstein_s_cm)
+        print(f"self-test: D* = {d:g} cm²/s, σ = σ_tr = {sigma:.6g} S/cm exactly")
+        args.run_dir = folder
+        rows, checks = crosscheck(args)
+    bad = [f"{r['quantity']} from {r['tool']}: z = {r['z']:+.2f}" for r in rows
+           if not abs(r["z"]) < 3.5]
+    bad += checks.failed()
+    if bad:
+        sys.exit("self-test FAILED: " + "; ".join(bad))
+    print("self-test passed: every tool within 3.5 of its standard errors of the exact answer")
+
+
+def main():
+    args = arguments()
+    if args.self_test:
+        self_test(args)
+        return
+    if args.run_dir is None:
+        fail("give a run folder (or --self-test)")
+    _, checks = crosscheck(args)
     if checks.failed():
         sys.exit(f"error: consistency checks failed: {', '.join(checks.failed())}")
 

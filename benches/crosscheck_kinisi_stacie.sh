@@ -11,12 +11,14 @@
 # Makes its own Python environment on first use (python3 with venv and pip is all it needs):
 # $MDSIM_CROSSCHECK_VENV, default ~/.cache/mdsim/crosscheck-venv.
 #
-# Usage: benches/crosscheck_kinisi_stacie.sh RUN_DIR [--start-ps T] [--max-lag-fraction F]
-#            [--frame-stride K] [--stacie-degrees 0,2] [--seed N] [--no-kinisi]
+# Usage: benches/crosscheck_kinisi_stacie.sh RUN_DIR [--out DIR] [--start-ps T]
+#            [--max-lag-fraction 0.5] [--max-lags 100] [--frame-stride K]
+#            [--stacie-degrees 0,2] [--seed N] [--no-kinisi]
+#        benches/crosscheck_kinisi_stacie.sh --self-test   (synthetic data with a known answer)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 
