@@ -7,13 +7,13 @@ On a finished `mdsim run` folder (trajectory.xyz, current.csv, results.json):
   parser and unwraps the positions itself:
   - DiffusionAnalyzer: tracer D* of each diffusing species, relative to the unweighted centre
     of the other atoms (kinisi's drift correction); Nernst-Einstein sigma_tr from it;
-  - ConductivityAnalyzer on ALL atoms with the run's transport charges and no drift
-    correction: the mean-squared charge displacement |sum q_i dr_i|^2, i.e. the collective
-    sigma of mdsim's Einstein estimator (a neutral cell's sum is frame-independent);
-  - ConductivityAnalyzer on the diffusing species alone (its charge, drift-corrected): the
-    way kinisi is usually run;
+  - ConductivityAnalyzer on the diffusing species with its transport charge, drift-corrected:
+    the mean-squared charge displacement |q sum_i (dr_i - dr_F)|^2, which is mdsim's
+    collective |sum_all q_i dr_i|^2 up to bounded framework vibrations (kinisi 2.1.0 cannot
+    take all ions with their own charges);
   each a Bayesian posterior (mean +- sd) of a generalised-least-squares straight-line fit
-  with kinisi's model of the MSD covariance.
+  with kinisi's model of the MSD covariance, once from the start of mdsim's fit window to
+  half the production and once on mdsim's own window.
 * STACIE (G. Toraman, D. Fauconnier, T. Verstraelen, 2025) fits the low-frequency power
   spectrum of the charge current J = sum q_i v_i of current.csv (every MD step, e.A/ps):
   sigma = 1/(3 V k_B T) int_0^inf <J(0).J(t)> dt. compute_spectrum's amplitudes are
@@ -29,8 +29,10 @@ each quantity from mdsim beside the tool's, their ratio and the difference in co
 standard errors z = (tool - mdsim)/sqrt(se_tool^2 + se_mdsim^2). Both come from the same
 trajectory, so their errors are correlated and z understates a real disagreement.
 
-Usage: crosscheck_kinisi_stacie.py RUN_DIR [options]  (normally through the .sh beside it,
-which makes the virtual environment). --help lists the options.
+--self-test runs all of it on synthetic data with a known answer (crosscheck_synthetic.py).
+
+Usage: crosscheck_kinisi_stacie.py RUN_DIR [options] | --self-test  (normally through the .sh
+beside it, which makes the virtual environment). --help lists the options.
 """
 import argparse
 import json
@@ -60,7 +62,7 @@ class Run:
 
     def __init__(self, folder):
         self.dir = Path(folder)
-        for name in ("results.json", "trajectory.xyz", "current.csv"):
+        for name in ("results.json", "trajectory.xyz", "current.csv", "polarization.csv"):
             if not (self.dir / name).is_file():
                 fail(f"{self.dir}: no {name} (the run needs output.trajectory_every > 0 and "
                      "a production stage with the conductivity on)")
