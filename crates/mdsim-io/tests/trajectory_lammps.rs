@@ -54,7 +54,11 @@ fn every_dump_gives_the_cell_ids_species_and_unwrapped_positions() {
             assert_eq!(f.header.step, Some(10 * k as u64), "{d}");
             assert_eq!(f.header.lattice, CELL, "{d}");
             assert_eq!(f.ids, Some((1..=32).collect()), "{d}: ids sorted");
-            assert!(matches!(f.kind, Positions::Unwrapped(_)), "{d}: {:?}", f.kind);
+            assert!(
+                matches!(f.kind, Positions::Unwrapped(_)),
+                "{d}: {:?}",
+                f.kind
+            );
             let r = &reference[k];
             assert_eq!(f.species, r.species, "{d} frame {k}");
             for (i, (a, b)) in f.positions.iter().zip(&r.positions).enumerate() {
@@ -83,7 +87,11 @@ fn every_dump_gives_the_cell_ids_species_and_unwrapped_positions() {
     let outside = last
         .positions
         .iter()
-        .filter(|r| cell.to_fractional(**r).iter().any(|s| !(0.0..1.0).contains(s)))
+        .filter(|r| {
+            cell.to_fractional(**r)
+                .iter()
+                .any(|s| !(0.0..1.0).contains(s))
+        })
         .count();
     assert!(outside > 5, "{outside} atoms outside the cell");
 }
@@ -103,7 +111,10 @@ fn units_time_velocities_and_masses_are_read() {
     let (mut d2, mut v2) = (0.0, 0.0);
     for k in 0..10 {
         let (f0, f1) = (&a[k], &a[k + 1]);
-        let (v0, v1) = (f0.velocities.as_ref().unwrap(), f1.velocities.as_ref().unwrap());
+        let (v0, v1) = (
+            f0.velocities.as_ref().unwrap(),
+            f1.velocities.as_ref().unwrap(),
+        );
         for i in 0..32 {
             for c in 0..3 {
                 d2 += ((f1.positions[i][c] - f0.positions[i][c]) / 0.02).powi(2);
@@ -194,7 +205,8 @@ fn dump_error(text: &str, options: &ReadOptions) -> String {
     }
 }
 
-const HEAD: &str = "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 10\n0 10\n0 10\n";
+const HEAD: &str =
+    "ITEM: TIMESTEP\n0\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 10\n0 10\n0 10\n";
 
 #[test]
 fn bad_dumps_are_refused_with_the_line_and_what_to_do() {
@@ -248,7 +260,9 @@ fn bad_dumps_are_refused_with_the_line_and_what_to_do() {
 fn a_cut_frame_is_reported_as_truncated() {
     let good = format!("{HEAD}ITEM: ATOMS id element xu yu zu\n1 Li 0 0 0\n2 Li 1 1 1\n");
     for cut in [
-        format!("{good}ITEM: TIMESTEP\n10\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 10\n"),
+        format!(
+            "{good}ITEM: TIMESTEP\n10\nITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 10\n"
+        ),
         format!("{good}{}", good.replace("\n2 Li 1 1 1\n", "\n")),
         format!("{good}{}", good.replace("\n2 Li 1 1 1\n", "\n2 Li 1 1")),
     ] {

@@ -302,7 +302,10 @@ mod tests {
             let mut r = TrajectoryReader::open(&p, &ReadOptions::default()).unwrap();
             r.next_frame().unwrap().unwrap()
         };
-        let (a, b) = (read("a.xyz", frame(0, 9.95)), read("b.xyz", frame(0, -0.05)));
+        let (a, b) = (
+            read("a.xyz", frame(0, 9.95)),
+            read("b.xyz", frame(0, -0.05)),
+        );
         let d = frame_difference(0, &a, &b).unwrap();
         assert!(d.max_dr_A < 1e-12, "{d:?}");
     }

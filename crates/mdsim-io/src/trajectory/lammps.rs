@@ -107,11 +107,7 @@ impl DumpFrames {
         }
     }
 
-    fn number<T: std::str::FromStr>(
-        &self,
-        text: &str,
-        what: &str,
-    ) -> Result<T, TrajectoryError> {
+    fn number<T: std::str::FromStr>(&self, text: &str, what: &str) -> Result<T, TrajectoryError> {
         text.parse().map_err(|_| {
             self.lines.error(
                 Some(self.lines.line_no()),

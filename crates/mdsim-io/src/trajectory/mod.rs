@@ -81,7 +81,10 @@ pub struct Frame {
 impl Frame {
     /// The line on which atom `i` (in the frame's order) was written, for messages.
     pub fn atom_line(&self, i: usize) -> Option<usize> {
-        self.header.atom_lines.as_ref().and_then(|l| l.get(i).copied())
+        self.header
+            .atom_lines
+            .as_ref()
+            .and_then(|l| l.get(i).copied())
     }
 
     /// "atom 5 (line 130)" or "atom id 17 (line 130)", for messages.

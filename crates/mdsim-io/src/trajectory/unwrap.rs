@@ -52,7 +52,9 @@ impl Unwrapper {
             self.images = vec![[0; 3]; written.len()];
         } else {
             for (i, (r, r0)) in written.iter().zip(&self.previous).enumerate() {
-                let ds = self.cell.to_fractional(std::array::from_fn(|k| r[k] - r0[k]));
+                let ds = self
+                    .cell
+                    .to_fractional(std::array::from_fn(|k| r[k] - r0[k]));
                 for k in 0..3 {
                     let n = ds[k].round();
                     let step = (ds[k] - n).abs();
@@ -100,7 +102,10 @@ mod tests {
             let (w, _) = cell.wrap(true_r);
             u.unwrap(&[w, [5.0, 5.0, 5.0]], &mut out);
             for c in 0..3 {
-                assert!((out[0][c] - true_r[c]).abs() < 1e-9, "{k}: {out:?} {true_r:?}");
+                assert!(
+                    (out[0][c] - true_r[c]).abs() < 1e-9,
+                    "{k}: {out:?} {true_r:?}"
+                );
             }
             assert_eq!(out[1], [5.0, 5.0, 5.0]);
         }
