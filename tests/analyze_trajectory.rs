@@ -610,31 +610,37 @@ fn a_species_without_a_formal_charge_is_named() {
     assert!(err.contains("--charges Fe=1"), "{err}");
 }
 
-/// A cut last frame (a run killed while writing) is left out with a warning naming the line;
-/// the complete frames are analysed.
+/// A cut last frame (a run killed while writing: whole atom lines missing, or the last line
+/// cut) is left out with a warning naming its line; the complete frames are analysed.
 #[test]
 fn a_cut_last_frame_is_left_out_with_a_warning() {
     let r = run();
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(r.dir.join("trajectory.xyz")).unwrap();
-    let cut = &text[..text.len() - 200];
-    let path = write(dir.path(), "cut.xyz", cut);
-    let (a, err) = analyze_ok(&path, &["--timestep-ps", "0.001"]);
-    let first_line = 500 * 130 + 1;
-    assert!(
-        err.contains(&format!(
-            "cut.xyz:{first_line}: the frame starting here is cut short"
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains("the 500 complete frames before it are analysed"),
-        "{err}"
-    );
-    assert_eq!(a["trajectories"][0]["frames"], 500);
-    assert!(a["trajectories"][0]["warnings"]
-        .to_string()
-        .contains("cut short"));
+    let last_line = text.trim_end().rsplit('\n').next().unwrap().len();
+    for (name, cut) in [("lines", 300), ("mid-line", last_line / 2)] {
+        let path = write(
+            dir.path(),
+            &format!("{name}.xyz"),
+            &text[..text.len() - cut],
+        );
+        let (a, err) = analyze_ok(&path, &["--timestep-ps", "0.001"]);
+        let first_line = 500 * 130 + 1;
+        assert!(
+            err.contains(&format!(
+                "{name}.xyz:{first_line}: the frame starting here is cut short"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("the 500 complete frames before it are analysed"),
+            "{err}"
+        );
+        assert_eq!(a["trajectories"][0]["frames"], 500);
+        assert!(a["trajectories"][0]["warnings"]
+            .to_string()
+            .contains("cut short"));
+    }
 }
 
 /// Two ions that never cross the cell: the positions are used as written, with no warning;

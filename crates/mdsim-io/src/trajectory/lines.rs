@@ -58,6 +58,12 @@ impl Lines {
         Ok(Some(&self.buf[..end]))
     }
 
+    /// True when nothing follows the last line read.
+    pub fn at_end(&mut self) -> Result<bool, TrajectoryError> {
+        let empty = self.reader.fill_buf().map(|b| b.is_empty());
+        empty.map_err(|e| self.error(Some(self.line_no), format!("cannot read: {e}")))
+    }
+
     /// An error at `line` of this file.
     pub fn error(&self, line: Option<usize>, message: impl Into<String>) -> TrajectoryError {
         TrajectoryError {

@@ -83,17 +83,37 @@ impl XyzFrames {
         let Some(head) = self.head()? else {
             return Ok(None);
         };
+        let mut last = String::new();
         for read in 0..head.n_atoms {
-            if self.lines.next_line()?.is_none() {
-                return Err(self.missing_atoms(&head, read));
+            match self.lines.next_line()? {
+                Some(l) if read + 1 == head.n_atoms => last = l.to_string(),
+                Some(_) => {}
+                None => return Err(self.missing_atoms(&head, read)),
             }
         }
         // The comment line parsed as a frame of no atoms: the same reading of keys.
         let text = format!("0\n{}\n", head.comment);
         let frame = extxyz::read_frame(&text, Some(0)).map_err(|e| self.xyz_error(&head, e))?;
+        self.check_last_line(&head, &frame, &last)?;
         header(&frame, &head)
             .map(Some)
             .map_err(|e| self.xyz_error(&head, e))
+    }
+
+    /// A last atom line with too few values at the end of the file was cut while written.
+    fn check_last_line(
+        &mut self,
+        head: &Head,
+        frame: &extxyz::Frame,
+        last: &str,
+    ) -> Result<(), TrajectoryError> {
+        let expected: usize = frame.columns.iter().map(|c| c.count).sum();
+        if head.n_atoms > 0 && last.split_whitespace().count() < expected && self.lines.at_end()? {
+            return Err(self
+                .lines
+                .cut_short(head.line, "its last atom line is incomplete"));
+        }
+        Ok(())
     }
 
     pub fn next_frame(&mut self) -> Result<Option<Frame>, TrajectoryError> {
@@ -105,16 +125,27 @@ impl XyzFrames {
         text.push('\n');
         text.push_str(&head.comment);
         text.push('\n');
+        let mut last_start = text.len();
         for read in 0..head.n_atoms {
             match self.lines.next_line()? {
                 Some(l) => {
+                    last_start = text.len();
                     text.push_str(l);
                     text.push('\n');
                 }
                 None => return Err(self.missing_atoms(&head, read)),
             }
         }
-        let frame = extxyz::read_frame(&text, Some(0)).map_err(|e| self.xyz_error(&head, e))?;
+        let frame = extxyz::read_frame(&text, Some(0)).map_err(|e| {
+            let comment = format!("0\n{}\n", head.comment);
+            match extxyz::read_frame(&comment, Some(0)) {
+                Ok(f) => self
+                    .check_last_line(&head, &f, &text[last_start..])
+                    .err()
+                    .unwrap_or_else(|| self.xyz_error(&head, e)),
+                Err(_) => self.xyz_error(&head, e),
+            }
+        })?;
         full_frame(&frame, &head).map_err(|e| self.xyz_error(&head, e))
     }
 }
