@@ -510,24 +510,17 @@ impl Columns {
                         )
                     })?
             }
-            (None, None) => unreachable!("checked in Columns::find"),
+            (None, None) => return Err("no `element` or `type` column".into()),
         };
-        let mut position = [0.0; 3];
-        for c in 0..3 {
-            position[c] = real(self.position[c])?;
-        }
-        let mut images = [0; 3];
-        if let Some(i) = self.images {
-            for c in 0..3 {
-                images[c] = int(i[c], "image flag")?;
-            }
-        }
-        let mut velocity = [0.0; 3];
-        if let Some(v) = self.velocity {
-            for c in 0..3 {
-                velocity[c] = real(v[c])? * units.velocity;
-            }
-        }
+        let position = three(self.position, real)?;
+        let images = match self.images {
+            Some(i) => three(i, |k| int(k, "image flag"))?,
+            None => [0; 3],
+        };
+        let velocity = match self.velocity {
+            Some(v) => three(v, real)?.map(|x| x * units.velocity),
+            None => [0.0; 3],
+        };
         let mass = match self.mass {
             Some(m) => real(m)?,
             None => f64::NAN,
@@ -542,6 +535,14 @@ impl Columns {
             mass,
         })
     }
+}
+
+/// The values of three columns.
+fn three<T: Copy + Default>(
+    columns: [usize; 3],
+    value: impl Fn(usize) -> Result<T, String>,
+) -> Result<[T; 3], String> {
+    Ok([value(columns[0])?, value(columns[1])?, value(columns[2])?])
 }
 
 /// The frame of sorted atoms: positions in Cartesian Å with the image flags applied.

@@ -55,9 +55,9 @@ impl Unwrapper {
                 let ds = self
                     .cell
                     .to_fractional(std::array::from_fn(|k| r[k] - r0[k]));
-                for k in 0..3 {
-                    let n = ds[k].round();
-                    let step = (ds[k] - n).abs();
+                for (k, d) in ds.into_iter().enumerate() {
+                    let n = d.round();
+                    let step = (d - n).abs();
                     if step > self.stats.largest_step {
                         self.stats.largest_step = step;
                         self.stats.largest_step_at = Some((self.frames, i));
