@@ -444,6 +444,10 @@ fn bad_trajectories_and_settings_are_refused_clearly() {
         &two_ions(200, 0.1).replace(" Step=", " step_not="),
     );
     let t = "1119.0";
+    let lammps = root()
+        .join("crates/mdsim-io/tests/fixtures/lammps-dump/dump.element-xu-v.lammpstrj")
+        .display()
+        .to_string();
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (
             vec![
@@ -569,6 +573,36 @@ fn bad_trajectories_and_settings_are_refused_clearly() {
         (
             vec!["--trajectory", xyz, "--timestep-ps", "0.001"],
             vec!["--temperature"],
+        ),
+        // The real LAMMPS dump (units and time items, timestep 0.002 ps): read, but its 11
+        // frames are too few for 5 blocks; a wrong time step contradicts `ITEM: TIME`.
+        (
+            vec![
+                "--trajectory",
+                &lammps,
+                "--timestep-ps",
+                "0.002",
+                "--temperature",
+                "3000",
+            ],
+            vec![
+                "dump.element-xu-v.lammpstrj: 11 frames are too few",
+                "blocks",
+            ],
+        ),
+        (
+            vec![
+                "--trajectory",
+                &lammps,
+                "--timestep-ps",
+                "0.001",
+                "--temperature",
+                "3000",
+            ],
+            vec![
+                "dump.element-xu-v.lammpstrj:",
+                "the frame's time is 0.02 ps",
+            ],
         ),
     ];
     for (args, expected) in &cases {

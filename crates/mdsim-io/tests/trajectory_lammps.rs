@@ -73,10 +73,9 @@ fn every_dump_gives_the_cell_ids_species_and_unwrapped_positions() {
             }
         }
     }
-    // Species: 18 Na and 14 Cl, as `set type/fraction` drew them (count `Cl` in the
-    // element dump).
+    // Species: 16 Na and 16 Cl (`set type/ratio 2 0.5`).
     let na = reference[0].species.iter().filter(|s| *s == "Na").count();
-    assert_eq!((na, 32 - na), (18, 14));
+    assert_eq!((na, 32 - na), (16, 16));
     assert_eq!(
         Cell::new(CELL[0], CELL[1], CELL[2]).unwrap().volume(),
         1000.0
