@@ -704,3 +704,96 @@ fn an_unwrapped_file_is_used_as_written() {
     assert!(!err.contains("warning"), "{err}");
     assert!(err.contains("no atom crossed the cell"), "{err}");
 }
+
+/// A known answer through a LAMMPS dump: 400 independent random walkers (200 Li⁺, 200 F⁻;
+/// Gaussian steps of 0.05 Å per component per frame, frames 0.01 ps apart) have
+/// D = 0.05²/(2 · 0.01) Å²/ps = 1.25 × 10⁻⁵ cm²/s exactly, and σ = σ_tr =
+/// N e² D/(Ω k_B T) (no cross correlations). With 400 atoms a run would sample every second
+/// step; a trajectory's frames are all used, so 200 frames suffice for 5 blocks.
+#[test]
+fn random_walkers_give_the_exact_diffusion_and_conductivity() {
+    let (n, frames, l, step, dt, temperature) = (400, 200, 20.0, 0.05, 0.01, 500.0);
+    let mut state: u64 = 12345;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut gauss = || {
+        let (u, v) = (uniform(), uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    };
+    let mut pos: Vec<[f64; 3]> = (0..n)
+        .map(|i| {
+            [
+                (i % 20) as f64,
+                ((i / 20) % 20) as f64,
+                (i / 400) as f64 + 10.0,
+            ]
+        })
+        .collect();
+    let mut text = String::new();
+    for k in 0..frames {
+        let _ = write!(
+            text,
+            "ITEM: TIMESTEP\n{}\nITEM: NUMBER OF ATOMS\n{n}\nITEM: BOX BOUNDS pp pp pp\n0 {l}\n0 {l}\n0 {l}\nITEM: ATOMS id element xu yu zu\n",
+            10 * k
+        );
+        for (i, p) in pos.iter_mut().enumerate() {
+            if k > 0 {
+                for c in p.iter_mut() {
+                    *c += step * gauss();
+                }
+            }
+            let e = if i % 2 == 0 { "Li" } else { "F" };
+            let _ = writeln!(text, "{} {e} {} {} {}", i + 1, p[0], p[1], p[2]);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "walkers.lammpstrj", &text);
+    let (ok, err) = analyze(
+        dir.path(),
+        &[
+            "--trajectory",
+            "walkers.lammpstrj",
+            "--timestep-ps",
+            "0.001",
+            "--temperature",
+            "500",
+            "--frame",
+            "lab",
+            "--diffusing",
+            "Li,F",
+            "-o",
+            "a.json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let a: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a.json")).unwrap()).unwrap();
+    let report = &a["runs"][0]["conductivity"];
+    let est = |v: &Value| (v["value"].as_f64().unwrap(), v["stderr"].as_f64().unwrap());
+    // Student's t, 4 degrees of freedom (5 blocks), two-sided 99 %.
+    let t99 = 4.604;
+    let d_exact = step * step / (2.0 * dt) * 1e-4;
+    for s in report["species"].as_array().unwrap() {
+        let (d, e) = est(&s["diffusion_cm2_s"]);
+        eprintln!(
+            "D*({}) = {d:.4e} ± {e:.1e} (exact {d_exact:.4e})",
+            s["species"]
+        );
+        assert!((d - d_exact).abs() < t99 * e, "{d} ± {e} vs {d_exact}");
+    }
+    let (e_c, k_b) = (1.602176634e-19, 1.380649e-23);
+    let sigma_exact =
+        n as f64 * e_c * e_c * d_exact * 1e-4 / (l * l * l * 1e-30 * k_b * temperature) / 100.0;
+    for key in ["conductivity_tracer", "conductivity"] {
+        let (s, e) = est(&report[key]["s_cm"]);
+        eprintln!("{key} = {s:.4e} ± {e:.1e} S/cm (exact {sigma_exact:.4e})");
+        assert!(
+            (s - sigma_exact).abs() < t99 * e,
+            "{key}: {s} ± {e} vs {sigma_exact}"
+        );
+    }
+}

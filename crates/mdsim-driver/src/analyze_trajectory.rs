@@ -166,10 +166,10 @@ pub fn load(path: &Path, opts: &TrajectoryOptions) -> Result<LoadedTrajectory> {
         scan.interval_ps,
         (scan.frames - 1) as u64,
     );
-    let mut acc = match ConductivityAccumulator::new(cfg) {
+    let mut acc = match ConductivityAccumulator::for_frames(cfg) {
         Ok(acc) => acc,
         Err(TransportError::RunTooShort(why)) => bail!(
-            "{p}: {} frames are too few for the conductivity: {} (one MD step here is one frame; --blocks)",
+            "{p}: {} frames are too few for the conductivity: {} (a step here is a frame; --blocks)",
             scan.frames,
             why
         ),
