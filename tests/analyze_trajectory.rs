@@ -574,6 +574,36 @@ fn bad_trajectories_and_settings_are_refused_clearly() {
             vec!["--trajectory", xyz, "--timestep-ps", "0.001"],
             vec!["--temperature"],
         ),
+        (
+            vec![
+                "--trajectory",
+                xyz,
+                "--timestep-ps",
+                "0.001",
+                "--temperature",
+                t,
+                "--types",
+                "1=Li",
+            ],
+            vec!["trajectory.xyz: --types", "extended XYZ", "drop --types"],
+        ),
+        (
+            vec![
+                "--trajectory",
+                &lammps,
+                "--timestep-ps",
+                "0.002",
+                "--temperature",
+                "3000",
+                "--types",
+                "1=Na,2=Cl",
+            ],
+            vec![
+                "dump.element-xu-v.lammpstrj:13:",
+                "named twice",
+                "drop --types",
+            ],
+        ),
         // The real LAMMPS dump (units and time items, timestep 0.002 ps): read, but its 11
         // frames are too few for 5 blocks; a wrong time step contradicts `ITEM: TIME`.
         (

@@ -139,7 +139,9 @@ pub fn load(path: &Path, opts: &TrajectoryOptions) -> Result<LoadedTrajectory> {
     };
     let scan = scan(path, &read, opts.time)?;
     let mut reader = TrajectoryReader::open(path, &read)?;
-    let format = reader.format();
+    if reader.format() == Format::ExtendedXyz && !opts.types.is_empty() {
+        bail!("{p}: --types names the atom types of LAMMPS dumps; this file is extended XYZ, whose species are in the file: drop --types");
+    }
     let first = reader
         .next_frame()?
         .ok_or_else(|| anyhow!("{p}: no frames"))?;
@@ -169,22 +171,13 @@ pub fn load(path: &Path, opts: &TrajectoryOptions) -> Result<LoadedTrajectory> {
     let mut acc = match ConductivityAccumulator::for_frames(cfg) {
         Ok(acc) => acc,
         Err(TransportError::RunTooShort(why)) => bail!(
-            "{p}: {} frames are too few for the conductivity: {} (a step here is a frame; --blocks)",
-            scan.frames,
-            why
+            "{p}: {} frames are too few for the conductivity: {why} (a step here is a frame; --blocks)",
+            scan.frames
         ),
         Err(e) => bail!("{p}: {e}"),
     };
     let mut feed = Feed::new(first, &cell, &species, opts.assume_unwrapped);
-    feed.push(&mut acc, path)?;
-    for k in 1..scan.frames {
-        let frame = reader.next_frame()?.ok_or_else(|| {
-            anyhow!("{p}: the file changed while it was read: frame {k} is missing")
-        })?;
-        feed.check_same_atoms(&frame, path)?;
-        feed.frame = frame;
-        feed.push(&mut acc, path)?;
-    }
+    feed.all_frames(&mut reader, &mut acc, scan.frames, path)?;
     let mut data = acc.data();
     let no_current = feed.frame.velocities.is_none();
     if no_current {
@@ -194,19 +187,12 @@ pub fn load(path: &Path, opts: &TrajectoryOptions) -> Result<LoadedTrajectory> {
         data.current_acf.counts.fill(0);
     }
     let mut warnings = scan.warnings.clone();
-    let positions = feed.positions_note(path, &mut warnings)?;
+    let positions = feed.positions_note(path, &mut warnings);
     let kinetic = feed.kinetic_temperature();
-    if let Some(t) = kinetic {
-        if (t / opts.temperature_k - 1.0).abs() > TEMPERATURE_TOLERANCE {
-            warnings.push(format!(
-                "{p}: the velocities give a mean kinetic temperature of {t:.1} K (3N − 3 degrees of freedom), not the --temperature {} K: check --temperature, and that the velocities are in Å/ps (LAMMPS `units real` dumps need `dump_modify units yes`)",
-                opts.temperature_k
-            ));
-        }
-    }
+    warnings.extend(temperature_warning(path, kinetic, opts.temperature_k));
     let info = TrajectoryInfo {
         file: p.to_string(),
-        format,
+        format: reader.format(),
         frames: scan.frames,
         frame_interval_ps: scan.interval_ps,
         first_step: scan.first.step,
@@ -237,6 +223,15 @@ pub fn load(path: &Path, opts: &TrajectoryOptions) -> Result<LoadedTrajectory> {
         info,
         no_current,
     })
+}
+
+/// A warning when the velocities' temperature is far from `--temperature`.
+fn temperature_warning(path: &Path, kinetic: Option<f64>, given: f64) -> Option<String> {
+    let t = kinetic?;
+    ((t / given - 1.0).abs() > TEMPERATURE_TOLERANCE).then(|| format!(
+        "{}: the velocities give a mean kinetic temperature of {t:.1} K (3N − 3 degrees of freedom), not the --temperature {given} K: check --temperature, and that the velocities are in Å/ps (LAMMPS `units real` dumps need `dump_modify units yes`)",
+        path.display()
+    ))
 }
 
 /// The note added to a report made without velocities.
@@ -482,6 +477,30 @@ impl Feed {
         }
     }
 
+    /// The second pass: the first frame and the `frames − 1` after it, each checked against
+    /// the first, into the accumulator.
+    fn all_frames(
+        &mut self,
+        reader: &mut TrajectoryReader,
+        acc: &mut ConductivityAccumulator,
+        frames: usize,
+        path: &Path,
+    ) -> Result<()> {
+        self.push(acc, path)?;
+        for k in 1..frames {
+            let frame = reader.next_frame()?.ok_or_else(|| {
+                anyhow!(
+                    "{}: the file changed while it was read: frame {k} is missing",
+                    path.display()
+                )
+            })?;
+            self.check_same_atoms(&frame, path)?;
+            self.frame = frame;
+            self.push(acc, path)?;
+        }
+        Ok(())
+    }
+
     /// The same atoms, in the same order, with the same species as the first frame.
     fn check_same_atoms(&self, f: &Frame, path: &Path) -> Result<()> {
         let p = path.display();
@@ -553,9 +572,9 @@ impl Feed {
     }
 
     /// How the positions were used, with a warning when they had to be unwrapped.
-    fn positions_note(&self, path: &Path, warnings: &mut Vec<String>) -> Result<String> {
+    fn positions_note(&self, path: &Path, warnings: &mut Vec<String>) -> String {
         let columns = self.frame.kind.columns();
-        Ok(match (&self.frame.kind, &self.unwrapper) {
+        match (&self.frame.kind, &self.unwrapper) {
             (Positions::Unwrapped(_), _) => format!("{columns}: unwrapped in the file"),
             (Positions::AsWritten(_), None) => {
                 format!("{columns}: taken as unwrapped (--unwrapped)")
@@ -580,7 +599,7 @@ impl Feed {
                     }
                 }
             }
-        })
+        }
     }
 }
 

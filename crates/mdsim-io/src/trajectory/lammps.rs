@@ -458,6 +458,12 @@ impl Columns {
         };
         let element = at("element");
         let kind = at("type");
+        if element.is_some() && have_types {
+            return Err(
+                "the species are named twice: by the `element` column and by --types; drop --types"
+                    .into(),
+            );
+        }
         if element.is_none() && (kind.is_none() || !have_types) {
             return Err(if kind.is_some() {
                 "no `element` column: name the species of the atom types with --types, e.g. --types 1=Li,2=P,3=O (or write the dump with `dump_modify element Li P O` and an `element` column)".into()

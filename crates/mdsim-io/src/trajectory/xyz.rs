@@ -3,7 +3,8 @@
 //! as a structure file does. Velocities: `velo` (also `vel`, `velocities`) in Å/ps, as
 //! mdsim writes them, or ASE's `momenta`, turned into v = p/m with the file's `masses`
 //! column or ASE's standard mass of the element. Step and time: `Step=` (or `step=`) and
-//! `Time=` in ps, as mdsim writes them.
+//! `Time=` in ps, as mdsim writes them. An integer column `images:I:3` (cell translations
+//! n_a n_b n_c of each atom) makes the positions unwrapped: r + n_a·a + n_b·b + n_c·c.
 
 use super::lines::Lines;
 use super::{Frame, FrameHeader, Positions, TrajectoryError};
@@ -188,7 +189,19 @@ fn full_frame(frame: &extxyz::Frame, head: &Head) -> Result<Option<Frame>, XyzEr
     let mut h = header(frame, head)?;
     h.atom_lines = Some((0..head.n_atoms).map(|i| head.line + 2 + i).collect());
     let species = frame.species()?;
-    let positions = frame.positions()?;
+    let mut positions = frame.positions()?;
+    let kind = match images(frame)? {
+        Some(n) => {
+            let l = h.lattice;
+            for (r, n) in positions.iter_mut().zip(&n) {
+                for (k, x) in r.iter_mut().enumerate() {
+                    *x += (0..3).map(|v| n[v] as f64 * l[v][k]).sum::<f64>();
+                }
+            }
+            Positions::Unwrapped("pos + images")
+        }
+        None => Positions::AsWritten("pos"),
+    };
     let masses = match one_of(frame, &MASS_COLUMNS)? {
         Some(name) => frame.scalars(name)?,
         None => None,
@@ -204,11 +217,30 @@ fn full_frame(frame: &extxyz::Frame, head: &Head) -> Result<Option<Frame>, XyzEr
         header: h,
         species,
         positions,
-        kind: Positions::AsWritten("pos"),
+        kind,
         velocities,
         masses,
         ids: None,
     }))
+}
+
+/// The `images:I:3` column, if any.
+fn images(frame: &extxyz::Frame) -> Result<Option<Vec<[i64; 3]>>, XyzError> {
+    let Some(c) = frame.column("images") else {
+        return Ok(None);
+    };
+    match &c.values {
+        extxyz::Items::Int(v) if c.count == 3 => {
+            Ok(Some(v.chunks(3).map(|n| [n[0], n[1], n[2]]).collect()))
+        }
+        _ => Err(XyzError {
+            line: 2,
+            message: format!(
+                "Properties: the column `{}` must be images:I:3 (cell translations of each atom)",
+                c.spec()
+            ),
+        }),
+    }
 }
 
 /// The one column of `names` the frame has (two that mean the same are refused).
@@ -258,4 +290,25 @@ fn from_momenta(
             Ok(p.map(|c| c / m / ASE_TIME_UNIT_PS))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ReadOptions, TrajectoryReader};
+    use super::*;
+
+    #[test]
+    fn image_columns_unwrap_the_positions() {
+        let text = "2\nLattice=\"10 0 0 2 9 0 0 0 8\" Properties=species:S:1:pos:R:3:images:I:3 Step=4 Time=0.008\nLi 1 2 3 1 -1 2\nO 5 5 5 0 0 0\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.xyz");
+        std::fs::write(&path, text).unwrap();
+        let mut r = TrajectoryReader::open(&path, &ReadOptions::default()).unwrap();
+        let f = r.next_frame().unwrap().unwrap();
+        // (1, 2, 3) + 1·a − 1·b + 2·c = (1 + 10 − 2, 2 − 9, 3 + 16).
+        assert_eq!(f.positions, vec![[9.0, -7.0, 19.0], [5.0, 5.0, 5.0]]);
+        assert_eq!(f.kind, Positions::Unwrapped("pos + images"));
+        assert_eq!((f.header.step, f.header.time_ps), (Some(4), Some(0.008)));
+        assert!(r.next_frame().unwrap().is_none());
+    }
 }
