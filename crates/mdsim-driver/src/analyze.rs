@@ -1,6 +1,8 @@
 //! `mdsim analyze`: every conductivity estimate recomputed from what finished runs stored
 //! (`conductivity_data.json`), without re-running — with another fit window or target
-//! error, and for several runs of one system combined as independent replicas.
+//! error, and for several runs of one system combined as independent replicas; or computed
+//! from trajectories of other engines ([`analyze_trajectories`], see
+//! [`crate::analyze_trajectory`]).
 //!
 //! Replicas: each run's estimates are computed alone; the combined value of each quantity
 //! is the mean over the runs and its error the standard error of their spread (Student's t
@@ -8,6 +10,7 @@
 //! bars pooled. For σ the averaged spectrum of all runs is fitted too (more degrees of
 //! freedom at each frequency than any single run), when the runs share volume and sampling.
 
+use crate::analyze_trajectory::{self, TrajectoryInfo, TrajectoryOptions, NO_CURRENT_NOTE};
 use crate::observers::conductivity::{summary_lines, StoredConductivity, DATA_FILE};
 use anyhow::{bail, Context, Result};
 use mdsim_transport::conductivity::{pooled_conductivity, AnalysisOptions, ConductivityReport};
@@ -57,6 +60,18 @@ pub struct Analysis {
     pub runs: Vec<RunAnalysis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combined: Option<Combined>,
+    /// What was read from each trajectory (`mdsim analyze --trajectory`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trajectories: Vec<TrajectoryInfo>,
+}
+
+/// One set of stored data to analyse: a run folder's or a trajectory's.
+struct Source {
+    label: String,
+    stored: StoredConductivity,
+    options: AnalysisOptions,
+    /// No charge current was measured (a trajectory without velocities).
+    no_current: bool,
 }
 
 /// Reads `dir/conductivity_data.json`, naming the file in every error.
@@ -96,28 +111,67 @@ pub fn analyze(dirs: &[PathBuf], opts: &AnalyzeOptions) -> Result<Analysis> {
         target_relative_error: opts.target_relative_error.unwrap_or(0.1),
         ..AnalysisOptions::default()
     };
-    let mut stored = Vec::new();
-    let mut runs = Vec::new();
+    let mut sources = Vec::new();
     for dir in dirs {
         let s = load(dir)?;
         if let Some(q) = &opts.charges {
             check_charges(dir, &s, q)?;
         }
-        let report = s
+        sources.push(Source {
+            label: dir.display().to_string(),
+            stored: s,
+            options: options.clone(),
+            no_current: false,
+        });
+    }
+    analyze_sources(sources, Vec::new())
+}
+
+/// Analyses trajectory files (with two or more, combined as replicas): each is read and
+/// accumulated as a run would be (see [`crate::analyze_trajectory`]).
+pub fn analyze_trajectories(files: &[PathBuf], opts: &TrajectoryOptions) -> Result<Analysis> {
+    if files.is_empty() {
+        bail!("name at least one trajectory file");
+    }
+    let mut sources = Vec::new();
+    let mut infos = Vec::new();
+    for file in files {
+        let t = analyze_trajectory::load(file, opts)?;
+        sources.push(Source {
+            label: file.display().to_string(),
+            stored: t.stored,
+            options: t.options,
+            no_current: t.no_current,
+        });
+        infos.push(t.info);
+    }
+    analyze_sources(sources, infos)
+}
+
+/// Every source's report, and their combination when there are two or more.
+fn analyze_sources(sources: Vec<Source>, trajectories: Vec<TrajectoryInfo>) -> Result<Analysis> {
+    let mut runs = Vec::new();
+    for s in &sources {
+        let mut report = s
+            .stored
             .data
-            .analyze(s.mean_temperature_k, &options)
-            .with_context(|| format!("{}", dir.display()))?;
+            .analyze(s.stored.mean_temperature_k, &s.options)
+            .with_context(|| s.label.clone())?;
+        if s.no_current {
+            report.notes.push(NO_CURRENT_NOTE.into());
+        }
         runs.push(RunAnalysis {
-            dir: dir.display().to_string(),
+            dir: s.label.clone(),
             conductivity: report,
         });
-        stored.push(s);
     }
-    let combined = (runs.len() >= 2).then(|| combine(&runs, &stored, &options));
+    let stored: Vec<StoredConductivity> = sources.iter().map(|s| s.stored.clone()).collect();
+    let combined = (runs.len() >= 2).then(|| combine(&runs, &stored, &sources[0].options));
     Ok(Analysis {
         mdsim_version: env!("CARGO_PKG_VERSION"),
         runs,
         combined,
+        trajectories,
     })
 }
 
@@ -211,6 +265,29 @@ pub fn write_json(a: &Analysis, path: &Path) -> Result<()> {
 
 /// The summary printed by `mdsim analyze` (stderr).
 pub fn print_summary(a: &Analysis) {
+    for t in &a.trajectories {
+        for w in &t.warnings {
+            eprintln!("warning: {w}");
+        }
+        let steps = t.steps_between_frames.map_or(String::new(), |n| {
+            format!(" ({n} MD step{})", if n == 1 { "" } else { "s" })
+        });
+        eprintln!(
+            "{}: {}, {} frames every {} ps{steps}, {} atoms, {:.4} Å³; positions {}; {}",
+            t.file,
+            t.format,
+            t.frames,
+            t.frame_interval_ps,
+            t.n_atoms,
+            t.volume_A3,
+            t.positions,
+            match t.kinetic_temperature_K {
+                Some(k) => format!("velocities (kinetic temperature {k:.2} K)"),
+                None if t.velocities => "velocities".into(),
+                None => "no velocities".into(),
+            }
+        );
+    }
     for r in &a.runs {
         eprintln!("{}:", r.dir);
         for l in summary_lines(&r.conductivity) {

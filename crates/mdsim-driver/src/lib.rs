@@ -16,6 +16,7 @@
 //! ```
 
 pub mod analyze;
+pub mod analyze_trajectory;
 pub mod checkpoint;
 pub mod divergence;
 pub mod interrupt;

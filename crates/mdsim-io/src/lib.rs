@@ -14,6 +14,7 @@ pub mod lammps_data;
 pub mod lattice;
 pub mod setup;
 pub mod structure;
+pub mod trajectory;
 pub mod xyz;
 
 pub use input::Input;

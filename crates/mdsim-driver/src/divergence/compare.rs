@@ -10,9 +10,8 @@
 
 use anyhow::{bail, Context, Result};
 use mdsim_core::Cell;
-use mdsim_io::xyz::{self, XyzFrame};
+use mdsim_io::trajectory::{Frame, ReadOptions, TrajectoryReader};
 use serde::Serialize;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Smallest position difference an extended XYZ file of mdsim can show, Å (8 decimals).
@@ -114,18 +113,19 @@ impl Comparison {
 /// `trajectory.xyz`) or a trajectory file.
 pub fn compare_runs(a: &Path, b: &Path) -> Result<Comparison> {
     let (fa, fb) = (trajectory_file(a)?, trajectory_file(b)?);
-    let mut ra = FrameReader::open(&fa)?;
-    let mut rb = FrameReader::open(&fb)?;
+    let mut ra = TrajectoryReader::open(&fa, &ReadOptions::default())?;
+    let mut rb = TrajectoryReader::open(&fb, &ReadOptions::default())?;
     let mut differences: Vec<FrameDifference> = Vec::new();
     let mut notes = Vec::new();
     let mut frame = 0;
     loop {
         let (x, y) = (ra.next_frame()?, rb.next_frame()?);
+        let a_ended = x.is_none();
         let (x, y) = match (x, y) {
             (Some(x), Some(y)) => (x, y),
             (None, None) => break,
             (Some(_), None) | (None, Some(_)) => {
-                let (longer, shorter) = if ra.done { (&fb, &fa) } else { (&fa, &fb) };
+                let (longer, shorter) = if a_ended { (&fb, &fa) } else { (&fa, &fb) };
                 notes.push(format!(
                     "{} ends after {frame} frames; {} has more (compared the first {frame})",
                     shorter.display(),
@@ -192,8 +192,7 @@ fn growth_rate(d: &[FrameDifference]) -> Option<f64> {
     mdsim_transport::stats::ols_slope(&t, &y)
 }
 
-fn frame_difference(frame: usize, a: &Frame, b: &Frame) -> Result<FrameDifference> {
-    let (fa, fb) = (&a.data, &b.data);
+fn frame_difference(frame: usize, fa: &Frame, fb: &Frame) -> Result<FrameDifference> {
     if fa.positions.len() != fb.positions.len() {
         bail!(
             "{} atoms against {}: not the same system",
@@ -201,11 +200,11 @@ fn frame_difference(frame: usize, a: &Frame, b: &Frame) -> Result<FrameDifferenc
             fb.positions.len()
         );
     }
-    if a.step != b.step {
+    if fa.header.step != fb.header.step {
         bail!(
             "the frames are at different steps ({:?} and {:?}): were the runs written with the same trajectory_every?",
-            a.step,
-            b.step
+            fa.header.step,
+            fb.header.step
         );
     }
     if let Some(i) = (0..fa.species.len()).find(|&i| fa.species[i] != fb.species[i]) {
@@ -215,12 +214,12 @@ fn frame_difference(frame: usize, a: &Frame, b: &Frame) -> Result<FrameDifferenc
             fb.species[i]
         );
     }
-    let l = fa.lattice;
+    let l = fa.header.lattice;
     let cell = Cell::new(l[0], l[1], l[2])
         .map_err(|e| anyhow::anyhow!("the cell of the first file is not valid: {e}"))?;
     let max_dcell = (0..3)
         .flat_map(|i| (0..3).map(move |k| (i, k)))
-        .map(|(i, k)| (fa.lattice[i][k] - fb.lattice[i][k]).abs())
+        .map(|(i, k)| (fa.header.lattice[i][k] - fb.header.lattice[i][k]).abs())
         .fold(0.0, f64::max);
     let (mut max_dr, mut max_atom, mut sum2) = (0.0, 0, 0.0);
     for (i, (x, y)) in fa.positions.iter().zip(&fb.positions).enumerate() {
@@ -245,8 +244,8 @@ fn frame_difference(frame: usize, a: &Frame, b: &Frame) -> Result<FrameDifferenc
     };
     Ok(FrameDifference {
         frame,
-        step: a.step,
-        time_ps: a.time_ps,
+        step: fa.header.step,
+        time_ps: fa.header.time_ps,
         max_dr_A: max_dr,
         max_atom,
         rms_dr_A: (sum2 / fa.positions.len().max(1) as f64).sqrt(),
@@ -255,102 +254,10 @@ fn frame_difference(frame: usize, a: &Frame, b: &Frame) -> Result<FrameDifferenc
     })
 }
 
-/// One frame with the step and time of its comment line.
-struct Frame {
-    data: XyzFrame,
-    step: Option<u64>,
-    time_ps: Option<f64>,
-}
-
-/// Reads an extended XYZ trajectory one frame at a time (files can be large).
-struct FrameReader {
-    path: PathBuf,
-    lines: std::io::Lines<BufReader<std::fs::File>>,
-    line_no: usize,
-    done: bool,
-}
-
-impl FrameReader {
-    fn open(path: &Path) -> Result<Self> {
-        let f = std::fs::File::open(path)
-            .with_context(|| format!("{}: cannot open", path.display()))?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            lines: BufReader::new(f).lines(),
-            line_no: 0,
-            done: false,
-        })
-    }
-
-    fn next_line(&mut self) -> Result<Option<String>> {
-        self.line_no += 1;
-        self.lines
-            .next()
-            .transpose()
-            .with_context(|| format!("{}: cannot read", self.path.display()))
-    }
-
-    fn next_frame(&mut self) -> Result<Option<Frame>> {
-        let first = self.line_no + 1;
-        let count = loop {
-            match self.next_line()? {
-                None => {
-                    self.done = true;
-                    return Ok(None);
-                }
-                Some(l) if l.trim().is_empty() => continue,
-                Some(l) => break l,
-            }
-        };
-        let n: usize = count.trim().parse().map_err(|_| {
-            anyhow::anyhow!(
-                "{}:{first}: expected the number of atoms of a frame, found `{}`",
-                self.path.display(),
-                count.trim()
-            )
-        })?;
-        let mut text = count;
-        text.push('\n');
-        for _ in 0..n + 1 {
-            match self.next_line()? {
-                Some(l) => {
-                    text.push_str(&l);
-                    text.push('\n');
-                }
-                None => bail!(
-                    "{}: the frame starting at line {first} is cut short (a run still writing, or killed?)",
-                    self.path.display()
-                ),
-            }
-        }
-        let data = xyz::parse(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}: {}",
-                self.path.display(),
-                first - 1 + e.line,
-                e.message
-            )
-        })?;
-        let comment = text.lines().nth(1).unwrap_or("");
-        Ok(Some(Frame {
-            data,
-            step: comment_value(comment, "Step").and_then(|v| v.parse().ok()),
-            time_ps: comment_value(comment, "Time").and_then(|v| v.parse().ok()),
-        }))
-    }
-}
-
-/// The value of an unquoted `key=value` on an extended XYZ comment line.
-fn comment_value<'a>(comment: &'a str, key: &str) -> Option<&'a str> {
-    comment.split_whitespace().find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        k.eq_ignore_ascii_case(key).then_some(v)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mdsim_io::xyz;
 
     fn frame(step: u64, x: f64) -> String {
         xyz::format_frame(
@@ -388,15 +295,18 @@ mod tests {
 
     #[test]
     fn minimum_image_hides_a_wrap() {
-        let (a, b) = (frame(0, 9.95), frame(0, -0.05));
-        let fa = xyz::parse(&a).unwrap();
-        let fb = xyz::parse(&b).unwrap();
-        let wrap = |data| Frame {
-            data,
-            step: Some(0),
-            time_ps: Some(0.0),
+        let dir = tempfile::tempdir().unwrap();
+        let read = |name: &str, text: String| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            let mut r = TrajectoryReader::open(&p, &ReadOptions::default()).unwrap();
+            r.next_frame().unwrap().unwrap()
         };
-        let d = frame_difference(0, &wrap(fa), &wrap(fb)).unwrap();
+        let (a, b) = (
+            read("a.xyz", frame(0, 9.95)),
+            read("b.xyz", frame(0, -0.05)),
+        );
+        let d = frame_difference(0, &a, &b).unwrap();
         assert!(d.max_dr_A < 1e-12, "{d:?}");
     }
 

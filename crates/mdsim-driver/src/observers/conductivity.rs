@@ -13,6 +13,7 @@ use crate::observer::{Observer, Saved, State};
 use crate::output::{write_atomic, RunDir, TextWriter};
 use crate::report::{Report, SpeciesTransport};
 use anyhow::{bail, Result};
+use mdsim_core::Species;
 use mdsim_io::conductivity::ConductivitySetup;
 use mdsim_io::input::FrameInput;
 use mdsim_io::Setup;
@@ -100,15 +101,7 @@ impl Conductivity {
             Err(TransportError::RunTooShort(_)) => return Ok(None),
             Err(e) => bail!("{}: transport.conductivity: {e}", setup.path.display()),
         };
-        let options = AnalysisOptions {
-            fit_window: match c.fit_window_ps {
-                Some((start_ps, end_ps)) => FitWindowSpec::Manual { start_ps, end_ps },
-                None => FitWindowSpec::Auto,
-            },
-            target_relative_error: c.target_relative_error,
-            ..AnalysisOptions::default()
-        };
-        Ok(Some((acc, options)))
+        Ok(Some((acc, analysis_options(c))))
     }
 
     fn mean_temperature(&self) -> f64 {
@@ -140,22 +133,55 @@ pub fn too_short(setup: &Setup) -> Option<String> {
 /// The accumulator's configuration for the input's system and production.
 fn config(setup: &Setup, c: &ConductivitySetup) -> ConductivityConfig {
     let s = &setup.system;
+    accumulator_config(
+        c,
+        &s.species,
+        &s.types,
+        s.cell.volume(),
+        setup.timestep_ps,
+        setup.production_steps(),
+    )
+}
+
+/// The accumulator's configuration from resolved settings: atoms of `species` (names,
+/// masses) with group indices `groups`, in a cell of `volume_a3` (Å³), `n_steps + 1`
+/// states `dt_ps` apart (used by `mdsim run` and `mdsim analyze --trajectory` alike).
+pub fn accumulator_config(
+    c: &ConductivitySetup,
+    species: &[Species],
+    groups: &[usize],
+    volume_a3: f64,
+    dt_ps: f64,
+    n_steps: u64,
+) -> ConductivityConfig {
     ConductivityConfig {
-        groups: s.types.clone(),
-        names: s.species.iter().map(|x| x.name.clone()).collect(),
+        groups: groups.to_vec(),
+        names: species.iter().map(|x| x.name.clone()).collect(),
         charges: c.charges.clone(),
-        masses: s.species.iter().map(|x| x.mass).collect(),
+        masses: species.iter().map(|x| x.mass).collect(),
         diffusing: c.diffusing.clone(),
         frame: match c.frame {
             FrameInput::FrameworkCentreOfCharge => ReferenceFrame::FrameworkCentreOfCharge,
             FrameInput::FrameworkCentreOfMass => ReferenceFrame::FrameworkCentreOfMass,
             FrameInput::Lab => ReferenceFrame::Lab,
         },
-        volume_a3: s.cell.volume(),
-        dt_ps: setup.timestep_ps,
-        n_steps: setup.production_steps(),
+        volume_a3,
+        dt_ps,
+        n_steps,
         n_blocks: c.blocks,
         allow_net_charge: false,
+    }
+}
+
+/// The estimators' options of resolved settings (fit window, target error).
+pub fn analysis_options(c: &ConductivitySetup) -> AnalysisOptions {
+    AnalysisOptions {
+        fit_window: match c.fit_window_ps {
+            Some((start_ps, end_ps)) => FitWindowSpec::Manual { start_ps, end_ps },
+            None => FitWindowSpec::Auto,
+        },
+        target_relative_error: c.target_relative_error,
+        ..AnalysisOptions::default()
     }
 }
 

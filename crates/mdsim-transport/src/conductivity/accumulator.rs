@@ -54,9 +54,14 @@ pub struct SamplingLayout {
 }
 
 impl SamplingLayout {
-    fn new(cfg: &ConductivityConfig) -> Result<Self> {
+    /// `every_push`: no thinning for cost (only for memory, beyond [`MAX_SAMPLES`]).
+    fn new(cfg: &ConductivityConfig, every_push: bool) -> Result<Self> {
         let for_memory = cfg.n_steps.div_ceil(MAX_SAMPLES - 1);
-        let for_cost = (cfg.groups.len() * (TRACER_ORIGINS + 1)).div_ceil(TRACER_EVALS_PER_STEP);
+        let for_cost = if every_push {
+            1
+        } else {
+            (cfg.groups.len() * (TRACER_ORIGINS + 1)).div_ceil(TRACER_EVALS_PER_STEP)
+        };
         let sample_every = for_memory.max(for_cost as u64).max(1);
         let n_samples = (cfg.n_steps / sample_every) as usize + 1;
         let per_block = n_samples / cfg.n_blocks;
@@ -133,8 +138,21 @@ struct Scratch {
 impl ConductivityAccumulator {
     /// Validates `cfg` and lays out the sampling.
     pub fn new(cfg: ConductivityConfig) -> Result<Self> {
+        Self::with_sampling(cfg, false)
+    }
+
+    /// For states that are already thinned, such as the frames of a stored trajectory
+    /// (`mdsim analyze --trajectory`): every push is a sample, whatever the number of atoms
+    /// (the tracer MSD then costs N_atoms × ([`TRACER_ORIGINS`] + 1) squared displacements
+    /// a push, far less than reading a frame). Beyond [`MAX_SAMPLES`] pushes they are thinned
+    /// for memory as in [`ConductivityAccumulator::new`].
+    pub fn for_frames(cfg: ConductivityConfig) -> Result<Self> {
+        Self::with_sampling(cfg, true)
+    }
+
+    fn with_sampling(cfg: ConductivityConfig, every_push: bool) -> Result<Self> {
         cfg.validate()?;
-        let layout = SamplingLayout::new(&cfg)?;
+        let layout = SamplingLayout::new(&cfg, every_push)?;
         let n_groups = cfg.names.len();
         let group_sizes = cfg.group_sizes();
         let (frame_weight, frame_norm) = frame_weights(
