@@ -475,3 +475,45 @@ fn bad_input_is_a_clear_error() {
         .analyze(-1.0, &AnalysisOptions::default())
         .is_err());
 }
+
+/// Ions that vibrate at 15 THz (an optical phonon) around slowly drifting centres. With
+/// velocities every 0.05 ps (a sparse trajectory) the current is not resolved: no Green–Kubo
+/// σ, and a note says why; with velocities every 0.002 ps it is reported.
+#[test]
+fn green_kubo_needs_a_current_sampled_finely_enough() {
+    let analyse = |dt: f64| {
+        let n_frames = 3000u64;
+        let groups: Vec<usize> = (0..64).map(|i| usize::from(i >= 32)).collect();
+        let mut cfg = config(groups.clone(), &["Li", "X"], vec![1.0, -1.0], n_frames);
+        cfg.dt_ps = dt;
+        let mut acc = ConductivityAccumulator::for_frames(cfg).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let omega = 2.0 * std::f64::consts::PI * 15.0;
+        let phase: Vec<f64> = (0..64).map(|i| i as f64 * 0.7).collect();
+        let mut centres = vec![[0.0; 3]; 64];
+        for k in 0..=n_frames {
+            let t = k as f64 * dt;
+            let drift = random_steps(&mut rng, &mut centres, &groups, &[0.001, 0.0], dt);
+            let pos: Vec<[f64; 3]> = (0..64)
+                .map(|i| centres[i].map(|c| c + 0.1 * (omega * t + phase[i]).sin()))
+                .collect();
+            let vel: Vec<[f64; 3]> = (0..64)
+                .map(|i| drift[i].map(|v| v + 0.1 * omega * (omega * t + phase[i]).cos()))
+                .collect();
+            acc.push(&pos, &vel).unwrap();
+        }
+        acc.data()
+            .analyze(300.0, &AnalysisOptions::default())
+            .unwrap()
+    };
+    let sparse = analyse(0.05);
+    assert!(sparse.conductivity_green_kubo.is_none());
+    assert!(
+        sparse.notes.iter().any(|n| n.contains("no Green–Kubo σ")),
+        "{:?}",
+        sparse.notes
+    );
+    assert!(sparse.conductivity.is_some());
+    let fine = analyse(0.002);
+    assert!(fine.conductivity_green_kubo.is_some(), "{:?}", fine.notes);
+}
