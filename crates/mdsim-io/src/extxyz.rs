@@ -183,6 +183,23 @@ impl Frame {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The one column of `names` (alternative names of one quantity) the frame has:
+    /// `Ok(None)` when none, `Err(message)` when several (which to use would be a guess).
+    pub fn one_of<'a>(&self, names: &[&'a str]) -> Result<Option<&'a str>, String> {
+        let present: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| self.column(n).is_some())
+            .collect();
+        if present.len() > 1 {
+            return Err(format!(
+                "Properties has the columns {}, which mean the same; keep one",
+                present.join(" and ")
+            ));
+        }
+        Ok(present.first().copied())
+    }
+
     /// `Properties` as in the file (or the default).
     pub fn properties(&self) -> String {
         self.columns

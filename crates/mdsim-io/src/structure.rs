@@ -527,22 +527,10 @@ fn read_xyz(path: &Path, choice: Option<i64>, species: &[Species]) -> Result<Bui
     }
 
     let one_of = |names: &[&str]| -> Result<Option<String>, InputError> {
-        let present: Vec<&str> = names
-            .iter()
-            .copied()
-            .filter(|n| frame.column(n).is_some())
-            .collect();
-        if present.len() > 1 {
-            return Err(syntax(
-                path,
-                frame.first_line + 1,
-                format!(
-                    "Properties has the columns {}, which mean the same; keep one",
-                    present.join(" and ")
-                ),
-            ));
-        }
-        Ok(present.first().map(|s| s.to_string()))
+        frame
+            .one_of(names)
+            .map(|n| n.map(str::to_string))
+            .map_err(|m| syntax(path, frame.first_line + 1, m))
     };
     let velo_name = one_of(VELOCITY_COLUMNS)?;
     let mass_name = one_of(MASS_COLUMNS)?;

@@ -245,21 +245,9 @@ fn images(frame: &extxyz::Frame) -> Result<Option<Vec<[i64; 3]>>, XyzError> {
 
 /// The one column of `names` the frame has (two that mean the same are refused).
 fn one_of<'a>(frame: &extxyz::Frame, names: &[&'a str]) -> Result<Option<&'a str>, XyzError> {
-    let present: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| frame.column(n).is_some())
-        .collect();
-    if present.len() > 1 {
-        return Err(XyzError {
-            line: 2,
-            message: format!(
-                "Properties has the columns {}, which mean the same; keep one",
-                present.join(" and ")
-            ),
-        });
-    }
-    Ok(present.first().copied())
+    frame
+        .one_of(names)
+        .map_err(|message| XyzError { line: 2, message })
 }
 
 /// ASE's momenta (amu·Å per ASE time unit) as velocities (Å/ps), with the masses ASE
