@@ -67,7 +67,12 @@ fn walkers(seed: u64, paired: bool, n_steps: u64) -> ConductivityReport {
         }
         acc.push(&pos, &vel).unwrap();
     }
-    acc.data().analyze(T, &AnalysisOptions::default()).unwrap()
+    // The "velocities" pushed are step increments / dt (a block-averaged current).
+    let opts = AnalysisOptions {
+        instantaneous_current: false,
+        ..AnalysisOptions::default()
+    };
+    acc.data().analyze(T, &opts).unwrap()
 }
 
 /// Picks (value, stderr, interval factor) of one estimator from a row.

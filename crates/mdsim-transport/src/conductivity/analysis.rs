@@ -61,6 +61,16 @@ pub struct AnalysisOptions {
     /// Upper limit of the Green–Kubo integral, ps (default: where the running integral levels
     /// off, see `green_kubo.rs`).
     pub green_kubo_to_ps: Option<f64>,
+    /// The current J was pushed as instantaneous velocities (MD, trajectories): the
+    /// Green–Kubo σ then needs a sampling that resolves its correlation. `false` for a
+    /// block-averaged current (displacement increments / Δt, as synthetic benchmarks feed
+    /// it), whose discrete integral is exact at any spacing.
+    #[serde(default = "instantaneous")]
+    pub instantaneous_current: bool,
+}
+
+fn instantaneous() -> bool {
+    true
 }
 
 impl Default for AnalysisOptions {
@@ -70,6 +80,7 @@ impl Default for AnalysisOptions {
             target_relative_error: 0.10,
             spectral: SpectralOptions::default(),
             green_kubo_to_ps: None,
+            instantaneous_current: true,
         }
     }
 }
@@ -396,7 +407,7 @@ impl ConductivityData {
         }
 
         let conductivity_green_kubo =
-            self.green_kubo(opts.green_kubo_to_ps, &mut notes)
+            self.green_kubo(opts, &mut notes)
                 .map(|g| GreenKuboConductivity {
                     s_cm: g.estimate.scaled(to_s_cm(1.0)),
                     n_blocks: g.block_values.len(),
@@ -477,8 +488,13 @@ impl ConductivityData {
     }
 
     /// ∫_0^{t*} ⟨J(0)·J(τ)⟩ dτ / 3 (e²Å²/ps) in blocks, t* given or automatic.
-    fn green_kubo(&self, to_ps: Option<f64>, notes: &mut Vec<String>) -> Option<GreenKuboIntegral> {
+    fn green_kubo(
+        &self,
+        opts: &AnalysisOptions,
+        notes: &mut Vec<String>,
+    ) -> Option<GreenKuboIntegral> {
         let acf = &self.current_acf;
+        let to_ps = opts.green_kubo_to_ps;
         if let Some(t) = to_ps.filter(|&t| t > acf.lag_ps(acf.max_lag)) {
             notes.push(format!(
                 "the Green–Kubo integral stops at the longest stored lag {:.3} ps, before the \
@@ -490,7 +506,7 @@ impl ConductivityData {
             acf.pooled_mean(0).first().copied(),
             acf.pooled_mean(0).get(1).copied(),
         );
-        if let (Some(c0), Some(c1)) = (c0, c1) {
+        if let (Some(c0), Some(c1), true) = (c0, c1, opts.instantaneous_current) {
             if c0 > 0.0 && c1 < MIN_CURRENT_COHERENCE * c0 {
                 notes.push(format!(
                     "no Green–Kubo σ: the current sampled every {:.4} ps does not resolve its own \
