@@ -39,9 +39,11 @@ struct Outcome {
 fn pipeline(n_rep: usize, t_ps: f64, seed0: u64) -> Outcome {
     let n_steps = (t_ps / DT).round() as usize;
     let truth = conductivity_s_cm(N as f64 * D, VOLUME, T);
-    let mut opts = AnalysisOptions::default();
     // The current pushed is the step increment / dt (block-averaged), not a velocity.
-    opts.instantaneous_current = false;
+    let mut opts = AnalysisOptions {
+        instantaneous_current: false,
+        ..AnalysisOptions::default()
+    };
     if let Ok(v) = std::env::var("CVF") {
         opts.spectral.cv_fcut_factor = v.parse().unwrap();
     }
