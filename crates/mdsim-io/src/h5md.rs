@@ -1,34 +1,52 @@
-//! H5MD 1.1 trajectories (<https://www.nongnu.org/h5md/h5md.html>), readable by h5py and
-//! MDAnalysis. Built with the `hdf5` feature, against the system libhdf5 (Debian:
+//! H5MD 1.1 files (<https://www.nongnu.org/h5md/h5md.html>), readable by h5py and
+//! MDAnalysis: the trajectory, vector observables sampled as the run goes, and curves
+//! written at the end. Built with the `hdf5` feature, against the system libhdf5 (Debian:
 //! `libhdf5-dev`, `pkg-config`).
 //!
-//! Layout written (N atoms, F frames; `[var]` = extendable along the time axis, chunked):
+//! Layout written (N atoms, F frames, S observable samples, L curve points; `[var]` =
+//! extendable along the time axis, chunked):
 //! ```text
 //! /h5md                       attr version: int32[2] = [1, 1]
 //! /h5md/author                attr name: string = "mdsim"
 //! /h5md/creator               attr name: string = "mdsim", attr version: string = crate version
-//! /particles/all/species      int32[N] (index into `names`), attr names: string[S]
-//! /particles/all/mass         float64[N], attr unit = "u"
-//! /particles/all/box          attr dimension: int32 = 3, attr boundary: string[3] = "periodic"
-//! /particles/all/box/edges/value      float64[var][3][3] (rows = lattice vectors a, b, c),
-//!                                     attr unit = "Angstrom"
-//! /particles/all/box/edges/{step,time}  hard links to position/{step,time}
-//! /particles/all/position/step        int64[var]
-//! /particles/all/position/time        float64[var], attr unit = "ps"
-//! /particles/all/position/value       float64[var][N][3], attr unit = "Angstrom"
-//! /particles/all/velocity/value       float64[var][N][3], attr unit = "Angstrom ps-1"  (optional)
-//! /particles/all/velocity/{step,time} hard links to position/{step,time}               (optional)
+//! /particles/trajectory/species   int32[N] (index into `names`), attr names: string[S]
+//! /particles/trajectory/mass      float64[N], attr unit = "u"
+//! /particles/trajectory/box       attr dimension: int32 = 3, attr boundary: string[3] = "periodic"
+//! /particles/trajectory/box/edges/value     float64[var][3][3] (rows = lattice vectors a, b, c),
+//!                                           attr unit = "Angstrom"
+//! /particles/trajectory/box/edges/{step,time}  hard links to position/{step,time}
+//! /particles/trajectory/position/step       int64[var]
+//! /particles/trajectory/position/time       float64[var], attr unit = "ps"
+//! /particles/trajectory/position/value      float64[var][N][3], attr unit = "Angstrom"
+//! /particles/trajectory/velocity/value      float64[var][N][3], attr unit = "Angstrom ps-1" (optional)
+//! /particles/trajectory/velocity/{step,time} hard links to position/{step,time}        (optional)
+//! /observables/<name>/value     float64[var][3], attr unit      ([`H5mdWriter::write_observables`])
+//! /observables/<name>/{step,time}  int64[var], float64[var] (unit "ps"); shared by every
+//!                               observable (hard links to those of the first one created)
+//! <path>/{lag,value,error}      float64[L] each, with units     ([`H5mdWriter::write_curve`])
 //! ```
+//!
+//! The particle group is named `trajectory`: MDAnalysis (2.11) builds a Universe from the file
+//! alone (`Universe("trajectory.h5md")`) only from `particles/trajectory`. Its reader also
+//! copies `/observables/<name>/value[i]` into the frame data of trajectory frame i, whatever
+//! the step datasets say, and refuses a file whose `/observables` holds anything else than
+//! such series: curves (lag-dependent, time-independent results such as an MSD) therefore
+//! belong elsewhere, e.g. under `/dynamics` as HALMD (by H5MD's authors) stores its time
+//! correlation functions.
 //!
 //! The H5MD metadata strings (`author`, `creator`, `boundary`) are fixed-length ASCII, as
 //! H5MD 1.1 prescribes. The `unit` attributes and the species `names` are variable-length
 //! strings, which h5py returns as `str`: MDAnalysis looks the unit strings up as `str` and
-//! knows "Angstrom" and "Angstrom ps-1" (not "angstrom ps-1"). The file is written in HDF5
-//! file format version 2 (library-version lower bound 1.8), as H5MD recommends.
+//! knows "Angstrom" and "Angstrom ps-1" (not "angstrom ps-1"). Other units follow the H5MD
+//! units module's notation (factors separated by spaces, signed powers: "e Angstrom-2").
+//! The file is written in HDF5 file format version 2 (library-version lower bound 1.8), as
+//! H5MD recommends, without object creation or modification times (the same run gives the
+//! same bytes).
 
+use hdf5::dataset::{AllocTime, FillTime};
 use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
-use hdf5::{Dataset, Extent, File, Group, Location};
-use ndarray::{arr0, ArrayView, ArrayView1};
+use hdf5::{Dataset, Extent, File, Group, Hyperslab, Location, SliceOrIndex};
+use ndarray::{arr0, ArrayView, ArrayView1, IxDyn};
 use std::path::{Path, PathBuf};
 
 /// Unit strings written in the `unit` attributes.
@@ -37,13 +55,18 @@ pub const UNIT_VELOCITY: &str = "Angstrom ps-1";
 pub const UNIT_TIME: &str = "ps";
 pub const UNIT_MASS: &str = "u";
 
+/// The particle group (see the module docs for why this name).
+pub const PARTICLE_GROUP: &str = "trajectory";
+/// The H5MD group of the observables.
+const OBSERVABLES: &str = "observables";
+
 /// Target size of one chunk of a time series, kept under HDF5's default 1 MiB chunk cache so
 /// that a chunk holding several frames is completed in memory, not re-read for every frame.
 const CHUNK_BYTES: usize = 512 * 1024;
 /// Most frames in one chunk.
 const CHUNK_FRAMES_MAX: usize = 256;
 
-/// An H5MD trajectory failure; every message names the file.
+/// An H5MD file failure; every message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum H5mdError {
     /// The HDF5 library refused an operation.
@@ -59,20 +82,57 @@ pub enum H5mdError {
     Invalid { path: PathBuf, reason: String },
 }
 
+/// One sample of a 3-vector observable, for [`H5mdWriter::write_observables`].
+#[derive(Clone, Copy, Debug)]
+pub struct VectorObservable<'a> {
+    /// Name of its group under `/observables`.
+    pub name: &'a str,
+    /// Its `unit` attribute (H5MD notation), written when the observable is created.
+    pub unit: &'a str,
+    pub value: [f64; 3],
+}
+
+/// A curve y(lag) with its standard error, for [`H5mdWriter::write_curve`]; the three
+/// slices have one entry per lag.
+#[derive(Clone, Copy, Debug)]
+pub struct Curve<'a> {
+    /// Lag times, ps.
+    pub lag_ps: &'a [f64],
+    pub value: &'a [f64],
+    pub error: &'a [f64],
+    /// Unit of `value` and `error` (H5MD notation).
+    pub unit: &'a str,
+}
+
 /// Appends frames to an H5MD file: positions, optional velocities and the (triclinic) cell,
-/// with shared step and time datasets.
+/// with shared step and time datasets; and, sampled on their own steps, vector observables.
 pub struct H5mdWriter {
     path: PathBuf,
     file: File,
     n_atoms: usize,
-    frames: usize,
-    last: Option<(u64, f64)>,
     /// `position/step` and `position/time`; `box/edges` and `velocity` hard-link them.
-    step: Dataset,
-    time: Dataset,
+    frames: Clock,
     edges: Dataset,
     position: Dataset,
     velocity: Option<Dataset>,
+    /// Created by the first [`H5mdWriter::write_observables`] (or found by `open`).
+    observables: Option<Observables>,
+}
+
+/// The `step` and `time` datasets of series sampled together, and how far they reach.
+struct Clock {
+    step: Dataset,
+    time: Dataset,
+    /// Samples written, or kept by [`Clock::rewind`]; the datasets may be longer.
+    len: usize,
+    /// Step and time of the last sample.
+    last: Option<(u64, f64)>,
+}
+
+/// The observables' datasets: their shared clock and each one's name and `value`.
+struct Observables {
+    clock: Clock,
+    values: Vec<(String, Dataset)>,
 }
 
 fn msg(s: impl Into<String>) -> hdf5::Error {
@@ -108,6 +168,15 @@ fn var_attr(loc: &Location, name: &str, value: &str) -> hdf5::Result<()> {
         .write_scalar(&var_text(value)?)
 }
 
+/// How the file is opened: file format version 2 (HDF5 1.8 or later), and every block
+/// allocated where it is needed, without the metadata and small-data aggregators (blocks
+/// reserved ahead, whose unused rest is given back when the file is closed). With them, data
+/// written after the file was closed and opened again (a continued run) would land at other
+/// places than in a run that never stopped, and the files would differ in their bytes.
+fn file_access(p: &mut hdf5::plist::FileAccessBuilder) -> &mut hdf5::plist::FileAccessBuilder {
+    p.libver_v18().meta_block_size(0).small_data_block_size(0)
+}
+
 /// A new group `name` in `parent`. Objects are written without creation and modification
 /// times, so that the same run gives the same bytes (HDF5 stores them by default).
 fn group(parent: &Group, name: &str) -> hdf5::Result<Group> {
@@ -117,12 +186,29 @@ fn group(parent: &Group, name: &str) -> hdf5::Result<Group> {
         .create(name)
 }
 
+/// The group at `path` (components separated by `/`) under `root`, created with the groups
+/// leading to it where missing.
+fn group_path(root: &Group, path: &str) -> hdf5::Result<Group> {
+    let mut g = root.clone();
+    for name in path.split('/').filter(|s| !s.is_empty()) {
+        g = if g.link_exists(name) {
+            g.group(name)?
+        } else {
+            group(&g, name)?
+        };
+    }
+    Ok(g)
+}
+
 /// Frames per chunk for a series whose frames take `frame_bytes` bytes.
 fn chunk_frames(frame_bytes: usize) -> usize {
     (CHUNK_BYTES / frame_bytes.max(1)).clamp(1, CHUNK_FRAMES_MAX)
 }
 
 /// An empty, extendable, chunked time series `name` in `group` with frames of shape `frame`.
+/// A chunk gets its place in the file when the series grows into it (not when HDF5 first
+/// flushes it, which depends on its cache and on when the file was flushed or closed), so
+/// that a continued run puts it where a run that never stopped does.
 fn series<T: hdf5::H5Type>(group: &Group, name: &str, frame: &[usize]) -> hdf5::Result<Dataset> {
     let frame_bytes = frame.iter().product::<usize>() * std::mem::size_of::<T>();
     let mut extents = vec![Extent::resizable(0)];
@@ -133,26 +219,210 @@ fn series<T: hdf5::H5Type>(group: &Group, name: &str, frame: &[usize]) -> hdf5::
         .new_dataset::<T>()
         .obj_track_times(false)
         .chunk(chunk)
+        .alloc_time(Some(AllocTime::Early))
+        .fill_time(FillTime::Never)
         .shape(extents)
         .create(name)
 }
 
-/// Grows `ds` to `k + 1` frames and writes frame `k` (row-major `data`).
-fn append(ds: &Dataset, k: usize, data: &[f64]) -> hdf5::Result<()> {
-    let mut shape = ds.shape();
-    if shape.len() != 3 {
-        return Err(msg(format!("dataset {} is not of rank 3", ds.name())));
+/// A time-independent float64 dataset `name` in `group` holding `data`, with a unit.
+fn fixed_f64(group: &Group, name: &str, data: &[f64], unit: &str) -> hdf5::Result<()> {
+    let ds = group
+        .new_dataset::<f64>()
+        .obj_track_times(false)
+        .shape(data.len())
+        .create(name)?;
+    if !data.is_empty() {
+        ds.write_raw(data)?;
     }
-    shape[0] = k + 1;
-    ds.resize(shape.clone())?;
-    shape[0] = 1;
-    let view = ArrayView::from_shape(shape, data).map_err(|e| msg(e.to_string()))?;
-    ds.write_slice(view, ndarray::s![k..k + 1, .., ..])
+    var_attr(&ds, "unit", unit)
 }
 
-fn append_scalar<T: hdf5::H5Type>(ds: &Dataset, k: usize, value: T) -> hdf5::Result<()> {
-    ds.resize(k + 1)?;
+/// Writes frame `k` of `ds` (row-major `data`), growing it to `k + 1` frames if it is
+/// shorter (never shrinking it: see [`H5mdWriter::rewind`]).
+fn put(ds: &Dataset, k: usize, data: &[f64]) -> hdf5::Result<()> {
+    let mut shape = ds.shape();
+    if shape.len() < 2 {
+        return Err(msg(format!("dataset {} has no frame axis", ds.name())));
+    }
+    if shape[0] <= k {
+        shape[0] = k + 1;
+        ds.resize(shape.clone())?;
+    }
+    shape[0] = 1;
+    let view = ArrayView::from_shape(IxDyn(&shape), data).map_err(|e| msg(e.to_string()))?;
+    let mut slab = vec![SliceOrIndex::from(k..k + 1)];
+    slab.extend(shape[1..].iter().map(|_| SliceOrIndex::from(..)));
+    ds.write_slice(view, Hyperslab::from(slab))
+}
+
+/// Writes entry `k` of the one-dimensional `ds`, growing it if it is shorter.
+fn put_scalar<T: hdf5::H5Type>(ds: &Dataset, k: usize, value: T) -> hdf5::Result<()> {
+    if ds.size() <= k {
+        ds.resize(k + 1)?;
+    }
     ds.write_slice(ArrayView1::from(&[value]), k..k + 1)
+}
+
+impl Clock {
+    /// New, empty `step` and `time` datasets in `group`.
+    fn create(group: &Group) -> hdf5::Result<Self> {
+        let step = series::<i64>(group, "step", &[])?;
+        let time = series::<f64>(group, "time", &[])?;
+        var_attr(&time, "unit", UNIT_TIME)?;
+        Ok(Self {
+            step,
+            time,
+            len: 0,
+            last: None,
+        })
+    }
+
+    /// The `step` and `time` datasets of `group`, as written so far.
+    fn open(group: &Group) -> hdf5::Result<Self> {
+        let mut c = Self {
+            step: group.dataset("step")?,
+            time: group.dataset("time")?,
+            len: 0,
+            last: None,
+        };
+        c.len = c.step.size();
+        c.last = c.sample_before(c.len)?;
+        Ok(c)
+    }
+
+    /// Step and time of the sample before sample `k`, if any.
+    fn sample_before(&self, k: usize) -> hdf5::Result<Option<(u64, f64)>> {
+        if k == 0 {
+            return Ok(None);
+        }
+        let step = self.step.read_slice_1d::<i64, _>(k - 1..k)?[0];
+        let time = self.time.read_slice_1d::<f64, _>(k - 1..k)?[0];
+        Ok(Some((step as u64, time)))
+    }
+
+    /// Why a sample at `step` and `time_ps` cannot come next, or else its step as stored.
+    fn check(&self, step: u64, time_ps: f64, what: &str) -> Result<i64, String> {
+        if !time_ps.is_finite() {
+            return Err(format!("time {time_ps} ps is not a number"));
+        }
+        let stored = i64::try_from(step)
+            .map_err(|_| format!("step {step} does not fit a 64-bit signed integer"))?;
+        if let Some((s, t)) = self.last {
+            if step <= s {
+                return Err(format!(
+                    "step {step} does not follow the previous {what}'s step {s}"
+                ));
+            }
+            if time_ps < t {
+                return Err(format!(
+                    "time {time_ps} ps is before the previous {what}'s {t} ps"
+                ));
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Writes step and time of sample `len` (its values are written first) and counts it.
+    fn push(&mut self, stored_step: i64, time_ps: f64) -> hdf5::Result<()> {
+        put_scalar(&self.step, self.len, stored_step)?;
+        put_scalar(&self.time, self.len, time_ps)?;
+        self.len += 1;
+        self.last = Some((stored_step as u64, time_ps));
+        Ok(())
+    }
+
+    /// Samples in the file, those after `len` included.
+    fn stored(&self) -> usize {
+        self.step.size()
+    }
+
+    /// Continues after the first `n` samples (at most [`Clock::stored`]).
+    fn rewind(&mut self, n: usize) -> hdf5::Result<()> {
+        self.last = self.sample_before(n)?;
+        self.len = n;
+        Ok(())
+    }
+}
+
+impl Observables {
+    /// Creates `/observables/<name>` for each of `values` (in that order); the first gets the
+    /// `step` and `time` datasets, the others hard links to them.
+    fn create(file: &File, values: &[VectorObservable]) -> hdf5::Result<Self> {
+        let root = group_path(file, OBSERVABLES)?;
+        let mut clock = None;
+        let mut datasets = Vec::with_capacity(values.len());
+        for o in values {
+            let g = group(&root, o.name)?;
+            match &clock {
+                None => clock = Some(Clock::create(&g)?),
+                Some(_) => {
+                    let first = values[0].name;
+                    for ds in ["step", "time"] {
+                        root.link_hard(&format!("{first}/{ds}"), &format!("{}/{ds}", o.name))?;
+                    }
+                }
+            }
+            let value = series::<f64>(&g, "value", &[3])?;
+            var_attr(&value, "unit", o.unit)?;
+            datasets.push((o.name.to_string(), value));
+        }
+        let clock = clock.ok_or_else(|| msg("no observables to create"))?;
+        Ok(Self {
+            clock,
+            values: datasets,
+        })
+    }
+
+    /// The observables of a file written by [`Observables::create`], if it has any.
+    fn open(file: &File) -> hdf5::Result<Option<Self>> {
+        if !file.link_exists(OBSERVABLES) {
+            return Ok(None);
+        }
+        let root = file.group(OBSERVABLES)?;
+        let names = root.member_names()?;
+        let Some(first) = names.first() else {
+            return Ok(None);
+        };
+        let clock = Clock::open(&root.group(first)?)?;
+        let values = names
+            .iter()
+            .map(|n| Ok((n.clone(), root.dataset(&format!("{n}/value"))?)))
+            .collect::<hdf5::Result<_>>()?;
+        Ok(Some(Self { clock, values }))
+    }
+
+    /// `values`' datasets in the order of `given`, or why they do not match the file's.
+    fn datasets<'a>(&'a self, given: &[VectorObservable]) -> Result<Vec<&'a Dataset>, String> {
+        let names = || {
+            let v: Vec<&str> = self.values.iter().map(|(n, _)| n.as_str()).collect();
+            v.join(", ")
+        };
+        if given.len() != self.values.len() {
+            return Err(format!(
+                "{} observables given, the file has {} ({})",
+                given.len(),
+                self.values.len(),
+                names()
+            ));
+        }
+        given
+            .iter()
+            .map(|o| {
+                self.values
+                    .iter()
+                    .find(|(n, _)| n == o.name)
+                    .map(|(_, ds)| ds)
+                    .ok_or_else(|| {
+                        format!(
+                            "observable {:?} is not one of the file's ({})",
+                            o.name,
+                            names()
+                        )
+                    })
+            })
+            .collect()
+    }
 }
 
 impl H5mdWriter {
@@ -210,7 +480,7 @@ impl H5mdWriter {
     ) -> hdf5::Result<Self> {
         let n = species.len();
         let file = File::with_options()
-            .with_fapl(|p| p.libver_v18())
+            .with_fapl(file_access)
             .with_fcpl(|p| p.obj_track_times(false))
             .create(path)?;
 
@@ -225,7 +495,7 @@ impl H5mdWriter {
         fixed_attr(&creator, "name", "mdsim")?;
         fixed_attr(&creator, "version", env!("CARGO_PKG_VERSION"))?;
 
-        let all = group(&group(&file, "particles")?, "all")?;
+        let all = group(&group(&file, "particles")?, PARTICLE_GROUP)?;
         let ds = all
             .new_dataset::<i32>()
             .obj_track_times(false)
@@ -256,9 +526,7 @@ impl H5mdWriter {
             .create("boundary")?;
 
         let position = group(&all, "position")?;
-        let step = series::<i64>(&position, "step", &[])?;
-        let time = series::<f64>(&position, "time", &[])?;
-        var_attr(&time, "unit", UNIT_TIME)?;
+        let frames = Clock::create(&position)?;
         let position = series::<f64>(&position, "value", &[n, 3])?;
         var_attr(&position, "unit", UNIT_LENGTH)?;
 
@@ -281,14 +549,27 @@ impl H5mdWriter {
             path: path.to_path_buf(),
             file,
             n_atoms: n,
-            frames: 0,
-            last: None,
-            step,
-            time,
+            frames,
             edges,
             position,
             velocity,
+            observables: None,
         })
+    }
+
+    fn invalid(&self, reason: String) -> H5mdError {
+        H5mdError::Invalid {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    fn hdf5_error(&self, action: String) -> impl FnOnce(hdf5::Error) -> H5mdError + '_ {
+        move |source| H5mdError::Hdf5 {
+            path: self.path.clone(),
+            action,
+            source,
+        }
     }
 
     /// Appends a frame: the cell (rows = lattice vectors a, b, c, Å), positions (Å, wrapped
@@ -302,80 +583,136 @@ impl H5mdWriter {
         positions: &[[f64; 3]],
         velocities: Option<&[[f64; 3]]>,
     ) -> Result<(), H5mdError> {
-        let k = self.frames;
+        let k = self.frames.len;
         let stored_step = self
-            .check_frame(step, time_ps, positions, velocities)
-            .map_err(|reason| H5mdError::Invalid {
-                path: self.path.clone(),
-                reason: format!("frame {k}: {reason}"),
-            })?;
+            .check_frame(positions, velocities)
+            .and_then(|()| self.frames.check(step, time_ps, "frame"))
+            .map_err(|reason| self.invalid(format!("frame {k}: {reason}")))?;
         // Every dataset is resized to k + 1 frames, so a frame that failed half-way is
         // overwritten whole by the next successful one.
         let result = (|| {
-            append(&self.edges, k, cell.as_flattened())?;
-            append(&self.position, k, positions.as_flattened())?;
+            put(&self.edges, k, cell.as_flattened())?;
+            put(&self.position, k, positions.as_flattened())?;
             if let (Some(ds), Some(v)) = (&self.velocity, velocities) {
-                append(ds, k, v.as_flattened())?;
+                put(ds, k, v.as_flattened())?;
             }
-            append_scalar(&self.step, k, stored_step)?;
-            append_scalar(&self.time, k, time_ps)
+            self.frames.push(stored_step, time_ps)
         })();
+        let path = self.path.clone();
         result.map_err(|source| H5mdError::Hdf5 {
-            path: self.path.clone(),
+            path,
             action: format!("writing frame {k} (step {step})"),
             source,
-        })?;
-        self.frames += 1;
-        self.last = Some((step, time_ps));
-        Ok(())
+        })
     }
 
-    /// Why a frame cannot be appended, or else its step as stored (int64).
+    /// Why a frame's particle data do not fit the file.
     fn check_frame(
         &self,
-        step: u64,
-        time_ps: f64,
         positions: &[[f64; 3]],
         velocities: Option<&[[f64; 3]]>,
-    ) -> Result<i64, String> {
+    ) -> Result<(), String> {
         let n = self.n_atoms;
         if positions.len() != n {
             return Err(format!("{} positions given for {n} atoms", positions.len()));
         }
         match (velocities, &self.velocity) {
             (None, Some(_)) => {
-                return Err("no velocities given, but the file was created with them".into())
+                Err("no velocities given, but the file was created with them".into())
             }
             (Some(_), None) => {
-                return Err("velocities given, but the file was created without them".into())
+                Err("velocities given, but the file was created without them".into())
             }
             (Some(v), Some(_)) if v.len() != n => {
-                return Err(format!("{} velocities given for {n} atoms", v.len()))
+                Err(format!("{} velocities given for {n} atoms", v.len()))
             }
-            _ => {}
+            _ => Ok(()),
         }
-        if !time_ps.is_finite() {
-            return Err(format!("time {time_ps} ps is not a number"));
-        }
-        let stored = i64::try_from(step)
-            .map_err(|_| format!("step {step} does not fit a 64-bit signed integer"))?;
-        if let Some((s, t)) = self.last {
-            if step <= s {
-                return Err(format!(
-                    "step {step} does not follow the previous frame's step {s}"
-                ));
-            }
-            if time_ps < t {
-                return Err(format!(
-                    "time {time_ps} ps is before the previous frame's {t} ps"
-                ));
-            }
-        }
-        Ok(stored)
     }
 
-    /// Opens a file written by [`H5mdWriter::create`] to append more frames (a run continued
-    /// from a checkpoint). Nothing is changed until [`H5mdWriter::truncate`] or a new frame.
+    /// Appends one sample of 3-vector observables under `/observables`, all sampled at the
+    /// same steps (their own, independent of the frames'). The first call creates them, with
+    /// the given names and units; later calls must give the same names (in any order).
+    /// Steps must increase from sample to sample, times must not decrease.
+    pub fn write_observables(
+        &mut self,
+        step: u64,
+        time_ps: f64,
+        values: &[VectorObservable],
+    ) -> Result<(), H5mdError> {
+        if self.observables.is_none() {
+            let created = Observables::create(&self.file, values)
+                .map_err(self.hdf5_error("creating the observables".into()))?;
+            self.observables = Some(created);
+        }
+        let Some(obs) = &mut self.observables else {
+            unreachable!("created above");
+        };
+        let k = obs.clock.len;
+        let checked = obs.datasets(values).and_then(|datasets| {
+            let stored = obs.clock.check(step, time_ps, "sample")?;
+            Ok((datasets, stored))
+        });
+        let (datasets, stored_step) = match checked {
+            Ok(x) => x,
+            Err(reason) => {
+                return Err(H5mdError::Invalid {
+                    path: self.path.clone(),
+                    reason: format!("observables, sample {k}: {reason}"),
+                })
+            }
+        };
+        let result = (|| {
+            for (ds, o) in datasets.iter().zip(values) {
+                put(ds, k, &o.value)?;
+            }
+            Ok::<_, hdf5::Error>(())
+        })()
+        .and_then(|()| obs.clock.push(stored_step, time_ps));
+        result.map_err(|source| H5mdError::Hdf5 {
+            path: self.path.clone(),
+            action: format!("writing observables sample {k} (step {step})"),
+            source,
+        })
+    }
+
+    /// Writes `curve` as time-independent datasets `lag` (ps), `value` and `error` (its
+    /// unit) in the group `path` (e.g. `dynamics/Li/mean_square_displacement`), created with
+    /// the groups leading to it, with `attributes` (name, text) on the group. A group already
+    /// at `path` (from an earlier end of the same run) is replaced.
+    pub fn write_curve(
+        &mut self,
+        path: &str,
+        curve: &Curve,
+        attributes: &[(&str, &str)],
+    ) -> Result<(), H5mdError> {
+        let n = curve.lag_ps.len();
+        if curve.value.len() != n || curve.error.len() != n {
+            return Err(self.invalid(format!(
+                "curve {path}: {n} lags, {} values and {} errors given",
+                curve.value.len(),
+                curve.error.len()
+            )));
+        }
+        let result = (|| {
+            if self.file.link_exists(path) {
+                self.file.unlink(path)?;
+            }
+            let g = group_path(&self.file, path)?;
+            fixed_f64(&g, "lag", curve.lag_ps, UNIT_TIME)?;
+            fixed_f64(&g, "value", curve.value, curve.unit)?;
+            fixed_f64(&g, "error", curve.error, curve.unit)?;
+            for (name, text) in attributes {
+                var_attr(&g, name, text)?;
+            }
+            Ok(())
+        })();
+        result.map_err(self.hdf5_error(format!("writing the curve {path}")))
+    }
+
+    /// Opens a file written by [`H5mdWriter::create`] to append more frames and observable
+    /// samples (a run continued from a checkpoint: see [`H5mdWriter::rewind`]). Nothing is
+    /// changed until new data are written.
     pub fn open(path: &Path) -> Result<Self, H5mdError> {
         Self::try_open(path).map_err(|source| H5mdError::Hdf5 {
             path: path.to_path_buf(),
@@ -385,76 +722,68 @@ impl H5mdWriter {
     }
 
     fn try_open(path: &Path) -> hdf5::Result<Self> {
-        let file = File::open_rw(path)?;
-        let all = file.group("particles/all")?;
-        let n_atoms = all.dataset("species")?.size();
+        let file = File::with_options().with_fapl(file_access).open_rw(path)?;
+        let all = file.group(&format!("particles/{PARTICLE_GROUP}"))?;
+        // Reading a variable-length string loads the heap collection that holds the file's
+        // strings, so that new strings go there as in a run that never stopped, not into a
+        // new collection.
+        let unit = all.dataset("position/value")?.attr("unit")?;
+        if unit.read_scalar::<VarLenUnicode>()?.as_str() != UNIT_LENGTH {
+            return Err(msg(
+                "particle positions are not in Angstrom: not an mdsim trajectory",
+            ));
+        }
         let velocity = all
             .link_exists("velocity/value")
             .then(|| all.dataset("velocity/value"))
             .transpose()?;
-        let mut w = Self {
+        Ok(Self {
             path: path.to_path_buf(),
-            n_atoms,
-            frames: 0,
-            last: None,
-            step: all.dataset("position/step")?,
-            time: all.dataset("position/time")?,
+            n_atoms: all.dataset("species")?.size(),
+            frames: Clock::open(&all.group("position")?)?,
             edges: all.dataset("box/edges/value")?,
             position: all.dataset("position/value")?,
             velocity,
+            observables: Observables::open(&file)?,
             file,
+        })
+    }
+
+    /// Continues the file after its first `frames` frames (a run continued from a
+    /// checkpoint): the next frame is written as frame `frames`, over the frames stored after
+    /// it, which stay in the file until then. A run continued from a checkpoint writes those
+    /// frames again bit for bit, into the blocks they already have: cutting the datasets
+    /// short would free those blocks, and HDF5 would store the frames written again at other
+    /// places than a run that never stopped (the files would differ in their bytes).
+    pub fn rewind(&mut self, frames: usize) -> Result<(), H5mdError> {
+        let stored = self.frames.stored();
+        if frames > stored {
+            return Err(self.invalid(format!(
+                "has {stored} frames, fewer than the {frames} to continue after"
+            )));
+        }
+        let result = self.frames.rewind(frames);
+        result.map_err(self.hdf5_error(format!("continuing after frame {frames}")))
+    }
+
+    /// Continues the observables after their first `samples` samples, as
+    /// [`H5mdWriter::rewind`] the frames.
+    pub fn rewind_observables(&mut self, samples: usize) -> Result<(), H5mdError> {
+        let stored = self.observables.as_ref().map_or(0, |o| o.clock.stored());
+        if samples > stored {
+            return Err(self.invalid(format!(
+                "has {stored} observable samples, fewer than the {samples} to continue after"
+            )));
+        }
+        let Some(obs) = &mut self.observables else {
+            return Ok(());
         };
-        w.frames = w.step.size();
-        w.last = w.frame_time(w.frames)?;
-        Ok(w)
-    }
-
-    /// Step and time of the frame before frame `k`, if any.
-    fn frame_time(&self, k: usize) -> hdf5::Result<Option<(u64, f64)>> {
-        if k == 0 {
-            return Ok(None);
-        }
-        let step = self.step.read_slice_1d::<i64, _>(k - 1..k)?[0];
-        let time = self.time.read_slice_1d::<f64, _>(k - 1..k)?[0];
-        Ok(Some((step as u64, time)))
-    }
-
-    /// Cuts the file back to its first `frames` frames, dropping any written after them.
-    pub fn truncate(&mut self, frames: usize) -> Result<(), H5mdError> {
-        if frames > self.frames {
-            return Err(H5mdError::Invalid {
-                path: self.path.clone(),
-                reason: format!(
-                    "has {} frames, fewer than the {frames} to keep",
-                    self.frames
-                ),
-            });
-        }
-        let result = (|| {
-            for ds in [&self.step, &self.time] {
-                ds.resize(frames)?;
-            }
-            for ds in [
-                Some(&self.edges),
-                Some(&self.position),
-                self.velocity.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let mut shape = ds.shape();
-                shape[0] = frames;
-                ds.resize(shape)?;
-            }
-            self.frame_time(frames)
-        })();
-        self.last = result.map_err(|source| H5mdError::Hdf5 {
+        let result = obs.clock.rewind(samples);
+        result.map_err(|source| H5mdError::Hdf5 {
             path: self.path.clone(),
-            action: format!("cutting back to {frames} frames"),
+            action: format!("continuing the observables after sample {samples}"),
             source,
-        })?;
-        self.frames = frames;
-        Ok(())
+        })
     }
 
     /// Whether frames carry velocities.
@@ -462,17 +791,20 @@ impl H5mdWriter {
         self.velocity.is_some()
     }
 
-    /// Frames written so far.
+    /// Frames written so far (or kept by [`H5mdWriter::rewind`]).
     pub fn frames(&self) -> usize {
-        self.frames
+        self.frames.len
+    }
+
+    /// Observable samples written so far (or kept by [`H5mdWriter::rewind_observables`];
+    /// 0 before the first).
+    pub fn observable_samples(&self) -> usize {
+        self.observables.as_ref().map_or(0, |o| o.clock.len)
     }
 
     /// Flushes the file to disk: a crash after this keeps all frames written so far.
     pub fn flush(&mut self) -> Result<(), H5mdError> {
-        self.file.flush().map_err(|source| H5mdError::Hdf5 {
-            path: self.path.clone(),
-            action: "flushing".into(),
-            source,
-        })
+        let result = self.file.flush();
+        result.map_err(self.hdf5_error("flushing".into()))
     }
 }

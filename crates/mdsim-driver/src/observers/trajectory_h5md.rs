@@ -1,0 +1,181 @@
+//! trajectory.h5md (`hdf5` builds): the run's H5MD file ([`mdsim_io::h5md`]). Frames every
+//! `trajectory_every` steps; with the conductivity estimator also its series, row for row
+//! those of polarization.csv and current.csv (ΔP and J at every production step, under
+//! `/observables`, on the MD step and time axis of the frames), and at the end of a completed
+//! run the curves of msd.csv (under `/dynamics`, where MDAnalysis does not look: it refuses
+//! time-independent data under `/observables`).
+
+use super::conductivity_feed::{ConductivityFeed, Curve as MsdCurve, MsdCurves};
+use super::trajectory::H5mdExtent;
+use crate::observer::State;
+use crate::output::RunDir;
+use anyhow::{bail, Result};
+use mdsim_core::System;
+use mdsim_io::h5md::{Curve, H5mdWriter, VectorObservable};
+
+/// One of `curves`' curves, for the file.
+fn curve<'a>(curves: &'a MsdCurves, m: &'a MsdCurve, unit: &'a str) -> Curve<'a> {
+    Curve {
+        lag_ps: &curves.lag_ps,
+        value: &m.value,
+        error: &m.stderr,
+        unit,
+    }
+}
+
+/// The file's name: `.h5md`, which MDAnalysis recognises without a format hint.
+pub const FILE: &str = "trajectory.h5md";
+/// ΔP(t) = (1/Ω) Σ_i q_i Δr_i(t), as in polarization.csv.
+pub const POLARIZATION: &str = "polarization_displacement";
+pub const UNIT_POLARIZATION: &str = "e Angstrom-2";
+/// J(t) = Σ_i q_i v_i(t), as in current.csv.
+pub const CURRENT: &str = "charge_current";
+pub const UNIT_CURRENT: &str = "e Angstrom ps-1";
+/// Group of the curves; `<species>/mean_square_displacement` (tracer, per atom, Å²) and
+/// `all/mean_square_charge_displacement` (|Σ_i q_i Δr_i|², e²Å²) under it.
+pub const DYNAMICS: &str = "dynamics";
+pub const UNIT_MSD: &str = "Angstrom+2";
+pub const UNIT_CHARGE_MSD: &str = "e+2 Angstrom+2";
+
+pub struct H5mdTrajectory {
+    w: H5mdWriter,
+    /// Where to continue after before the next write (a continued run).
+    cut: Option<H5mdExtent>,
+    conductivity: Option<ConductivityFeed>,
+    /// The run's last step, and whether it has been seen (the curves are final then).
+    last_step: u64,
+    completed: bool,
+}
+
+impl H5mdTrajectory {
+    /// Creates the file in `dir` for the starting `system`, or opens it to continue the run.
+    pub fn create(
+        dir: &RunDir,
+        system: &System,
+        velocities: bool,
+        last_step: u64,
+        conductivity: Option<ConductivityFeed>,
+    ) -> Result<Self> {
+        let path = dir.join(FILE);
+        let w = if dir.is_continued() {
+            H5mdWriter::open(&path)?
+        } else {
+            let names: Vec<&str> = system.species.iter().map(|x| x.name.as_str()).collect();
+            H5mdWriter::create(&path, &names, &system.types, &system.masses, velocities)?
+        };
+        Ok(Self {
+            w,
+            cut: None,
+            conductivity,
+            last_step,
+            completed: false,
+        })
+    }
+
+    /// Continues a continued file after its checkpoint first, once.
+    fn ready(&mut self) -> Result<()> {
+        if let Some(e) = self.cut.take() {
+            self.w.rewind(e.frames as usize)?;
+            self.w.rewind_observables(e.observable_samples as usize)?;
+        }
+        Ok(())
+    }
+
+    /// Stores the conductivity row of this step, if there is one, and the frame if due.
+    pub fn observe(&mut self, s: &State, frame_due: bool) -> Result<()> {
+        self.ready()?;
+        let time_ps = s.step as f64 * s.dt;
+        if let Some(x) = self.conductivity.as_ref().and_then(|c| c.sample_at(s.step)) {
+            let values = [
+                VectorObservable {
+                    name: POLARIZATION,
+                    unit: UNIT_POLARIZATION,
+                    value: x.polarization,
+                },
+                VectorObservable {
+                    name: CURRENT,
+                    unit: UNIT_CURRENT,
+                    value: x.current,
+                },
+            ];
+            self.w.write_observables(s.step, time_ps, &values)?;
+        }
+        if frame_due {
+            let sys = s.system;
+            let lattice = [0, 1, 2].map(|k| sys.cell.vector(k));
+            let v = self.w.has_velocities().then_some(&sys.velocities[..]);
+            self.w
+                .write_frame(s.step, time_ps, lattice, &sys.positions, v)?;
+        }
+        self.completed |= s.step == self.last_step;
+        Ok(())
+    }
+
+    /// The curves when the run is complete (a stopped run writes them when it has been
+    /// continued to its end), then flushes.
+    pub fn finish(&mut self) -> Result<()> {
+        self.ready()?;
+        let curves = self
+            .conductivity
+            .as_ref()
+            .and_then(ConductivityFeed::curves);
+        if let (true, Some(c)) = (self.completed, curves) {
+            self.write_curves(&c)?;
+        }
+        Ok(self.w.flush()?)
+    }
+
+    fn write_curves(&mut self, c: &MsdCurves) -> Result<()> {
+        let frame = format!("{:?}", c.frame);
+        for (species, m) in &c.tracer {
+            self.w.write_curve(
+                &format!("{DYNAMICS}/{species}/mean_square_displacement"),
+                &curve(c, m, UNIT_MSD),
+                &[
+                    ("description", "per-atom mean square displacement in the reference frame, averaged over time origins; error: standard error over blocks"),
+                    ("reference_frame", &frame),
+                ],
+            )?;
+        }
+        self.w.write_curve(
+            &format!("{DYNAMICS}/all/mean_square_charge_displacement"),
+            &curve(c, &c.collective, UNIT_CHARGE_MSD),
+            &[("description", "mean square of the charge displacement sum_i q_i dr_i (transport charges), averaged over time origins; error: standard error over blocks")],
+        )?;
+        Ok(())
+    }
+
+    /// Flushes the file to disk and says how far it reaches.
+    pub fn checkpoint(&mut self) -> Result<H5mdExtent> {
+        self.ready()?;
+        self.w.flush()?;
+        Ok(H5mdExtent {
+            frames: self.w.frames() as u64,
+            observable_samples: self.w.observable_samples() as u64,
+        })
+    }
+
+    /// Continues after `extent` (see [`H5mdTrajectory::checkpoint`]).
+    pub fn cut_back(&mut self, extent: H5mdExtent) -> Result<()> {
+        let have = H5mdExtent {
+            frames: self.w.frames() as u64,
+            observable_samples: self.w.observable_samples() as u64,
+        };
+        for (what, had, has) in [
+            ("frames", extent.frames, have.frames),
+            (
+                "observable samples",
+                extent.observable_samples,
+                have.observable_samples,
+            ),
+        ] {
+            if has < had {
+                bail!(
+                    "{FILE}: {has} {what}, fewer than the {had} it had at the checkpoint: the file was changed or damaged after the checkpoint, so the run cannot continue"
+                );
+            }
+        }
+        self.cut = Some(extent);
+        Ok(())
+    }
+}
