@@ -23,7 +23,7 @@
 //! /observables/<name>/value     float64[var][3], attr unit      ([`H5mdWriter::write_observables`])
 //! /observables/<name>/{step,time}  int64[var], float64[var] (unit "ps"); shared by every
 //!                               observable (hard links to those of the first one created)
-//! <path>/{lag,value,error}      float64[L] each, with units     ([`H5mdWriter::write_curve`])
+//! <path>/{lag,value,error}      float64[L] each, with units     ([`H5mdWriter::write_curves`])
 //! ```
 //!
 //! The particle group is named `trajectory`: MDAnalysis (2.11) builds a Universe from the file
@@ -41,7 +41,11 @@
 //! units module's notation (factors separated by spaces, signed powers: "e Angstrom-2").
 //! The file is written in HDF5 file format version 2 (library-version lower bound 1.8), as
 //! H5MD recommends, without object creation or modification times (the same run gives the
-//! same bytes).
+//! same bytes). A run continued from a checkpoint ends with the bytes of one that never
+//! stopped, because where HDF5 puts things never depends on what it did earlier in the same
+//! session: chunks get their place when a series grows into them, the frames written again
+//! go into the blocks they had ([`H5mdWriter::rewind`]: nothing is freed), and the file is
+//! closed and opened again before new objects are created after the first frames.
 
 use hdf5::dataset::{AllocTime, FillTime};
 use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
@@ -92,30 +96,40 @@ pub struct VectorObservable<'a> {
     pub value: [f64; 3],
 }
 
-/// A curve y(lag) with its standard error, for [`H5mdWriter::write_curve`]; the three
+/// A curve y(lag) with its standard error, for [`H5mdWriter::write_curves`]; the three
 /// slices have one entry per lag.
 #[derive(Clone, Copy, Debug)]
 pub struct Curve<'a> {
+    /// Its group in the file, e.g. `dynamics/Li/mean_square_displacement`.
+    pub path: &'a str,
     /// Lag times, ps.
     pub lag_ps: &'a [f64],
     pub value: &'a [f64],
     pub error: &'a [f64],
     /// Unit of `value` and `error` (H5MD notation).
     pub unit: &'a str,
+    /// Attributes of the group: name, text.
+    pub attributes: &'a [(&'a str, &'a str)],
 }
 
 /// Appends frames to an H5MD file: positions, optional velocities and the (triclinic) cell,
 /// with shared step and time datasets; and, sampled on their own steps, vector observables.
 pub struct H5mdWriter {
     path: PathBuf,
-    file: File,
     n_atoms: usize,
+    /// The open file; `None` only after a failed [`H5mdWriter::reopen`].
+    open: Option<OpenFile>,
+}
+
+/// The file and its datasets.
+struct OpenFile {
+    file: File,
     /// `position/step` and `position/time`; `box/edges` and `velocity` hard-link them.
     frames: Clock,
     edges: Dataset,
     position: Dataset,
     velocity: Option<Dataset>,
-    /// Created by the first [`H5mdWriter::write_observables`] (or found by `open`).
+    /// Created by the first [`H5mdWriter::write_observables`] (or found when opened).
     observables: Option<Observables>,
 }
 
@@ -168,13 +182,9 @@ fn var_attr(loc: &Location, name: &str, value: &str) -> hdf5::Result<()> {
         .write_scalar(&var_text(value)?)
 }
 
-/// How the file is opened: file format version 2 (HDF5 1.8 or later), and every block
-/// allocated where it is needed, without the metadata and small-data aggregators (blocks
-/// reserved ahead, whose unused rest is given back when the file is closed). With them, data
-/// written after the file was closed and opened again (a continued run) would land at other
-/// places than in a run that never stopped, and the files would differ in their bytes.
+/// How the file is opened: file format version 2 (HDF5 1.8 or later), as H5MD recommends.
 fn file_access(p: &mut hdf5::plist::FileAccessBuilder) -> &mut hdf5::plist::FileAccessBuilder {
-    p.libver_v18().meta_block_size(0).small_data_block_size(0)
+    p.libver_v18()
 }
 
 /// A new group `name` in `parent`. Objects are written without creation and modification
@@ -225,16 +235,13 @@ fn series<T: hdf5::H5Type>(group: &Group, name: &str, frame: &[usize]) -> hdf5::
         .create(name)
 }
 
-/// A time-independent float64 dataset `name` in `group` holding `data`, with a unit.
-fn fixed_f64(group: &Group, name: &str, data: &[f64], unit: &str) -> hdf5::Result<()> {
+/// A time-independent float64 dataset `name` of `len` entries in `group`, with a unit.
+fn fixed_f64(group: &Group, name: &str, unit: &str, len: usize) -> hdf5::Result<()> {
     let ds = group
         .new_dataset::<f64>()
         .obj_track_times(false)
-        .shape(data.len())
+        .shape(len)
         .create(name)?;
-    if !data.is_empty() {
-        ds.write_raw(data)?;
-    }
     var_attr(&ds, "unit", unit)
 }
 
@@ -462,16 +469,277 @@ impl H5mdWriter {
                 }
             }
         }
-        Self::try_create(path, species_names, &species, masses, with_velocities).map_err(|source| {
-            H5mdError::Hdf5 {
-                path: path.to_path_buf(),
-                action: "creating the file".into(),
-                source,
-            }
+        let open = OpenFile::create(path, species_names, &species, masses, with_velocities)
+            .map_err(hdf5_error(path, "creating the file".into()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            n_atoms: n,
+            open: Some(open),
         })
     }
 
-    fn try_create(
+    /// Opens a file written by [`H5mdWriter::create`] to append more frames and observable
+    /// samples (a run continued from a checkpoint: see [`H5mdWriter::rewind`]). Nothing is
+    /// changed until new data are written.
+    pub fn open(path: &Path) -> Result<Self, H5mdError> {
+        let open = OpenFile::open(path)
+            .map_err(hdf5_error(path, "opening the file to continue it".into()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            n_atoms: open.position.shape().get(1).copied().unwrap_or(0),
+            open: Some(open),
+        })
+    }
+
+    fn invalid(&self, reason: String) -> H5mdError {
+        H5mdError::Invalid {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    /// The open file, and the path for error messages.
+    fn file(&mut self) -> Result<(&mut OpenFile, &Path), H5mdError> {
+        match &mut self.open {
+            Some(f) => Ok((f, &self.path)),
+            None => Err(H5mdError::Invalid {
+                path: self.path.clone(),
+                reason: "closed after a failed attempt to open it again".into(),
+            }),
+        }
+    }
+
+    /// Closes the file and opens it again, keeping where the frames and observables stand.
+    /// Called before new objects are created (after the file itself): HDF5 then knows about
+    /// the file only what it reads from it, as when a continued run opens it, and a run that
+    /// never stopped puts the new objects (and the heap holding their strings) where a
+    /// continued one does, whenever it was stopped.
+    fn reopen(&mut self) -> Result<(), H5mdError> {
+        let (f, path) = self.file()?;
+        f.file
+            .flush()
+            .map_err(hdf5_error(path, "flushing".into()))?;
+        let (frames, samples) = (f.frames.len, f.observables.as_ref().map(|o| o.clock.len));
+        self.open = None;
+        let result = (|| {
+            let mut f = OpenFile::open(&self.path)?;
+            f.frames.rewind(frames)?;
+            if let (Some(o), Some(n)) = (&mut f.observables, samples) {
+                o.clock.rewind(n)?;
+            }
+            Ok(f)
+        })();
+        self.open = Some(result.map_err(hdf5_error(&self.path, "opening it again".into()))?);
+        Ok(())
+    }
+
+    /// Appends a frame: the cell (rows = lattice vectors a, b, c, Å), positions (Å, wrapped
+    /// or not, as given) and, if the file was created with them, velocities (Å/ps). Steps
+    /// must increase from frame to frame, times must not decrease.
+    pub fn write_frame(
+        &mut self,
+        step: u64,
+        time_ps: f64,
+        cell: [[f64; 3]; 3],
+        positions: &[[f64; 3]],
+        velocities: Option<&[[f64; 3]]>,
+    ) -> Result<(), H5mdError> {
+        let n_atoms = self.n_atoms;
+        let (f, path) = self.file()?;
+        let k = f.frames.len;
+        let stored_step = check_frame(n_atoms, f.velocity.is_some(), positions, velocities)
+            .and_then(|()| f.frames.check(step, time_ps, "frame"))
+            .map_err(|reason| H5mdError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("frame {k}: {reason}"),
+            })?;
+        // Every dataset is written at frame k, so a frame that failed half-way is
+        // overwritten whole by the next successful one.
+        let result = (|| {
+            put(&f.edges, k, cell.as_flattened())?;
+            put(&f.position, k, positions.as_flattened())?;
+            if let (Some(ds), Some(v)) = (&f.velocity, velocities) {
+                put(ds, k, v.as_flattened())?;
+            }
+            f.frames.push(stored_step, time_ps)
+        })();
+        result.map_err(hdf5_error(path, format!("writing frame {k} (step {step})")))
+    }
+
+    /// Appends one sample of 3-vector observables under `/observables`, all sampled at the
+    /// same steps (their own, independent of the frames'). The first call creates them, with
+    /// the given names and units; later calls must give the same names (in any order).
+    /// Steps must increase from sample to sample, times must not decrease.
+    pub fn write_observables(
+        &mut self,
+        step: u64,
+        time_ps: f64,
+        values: &[VectorObservable],
+    ) -> Result<(), H5mdError> {
+        if self.file()?.0.observables.is_none() {
+            self.reopen()?;
+            let (f, path) = self.file()?;
+            let created = Observables::create(&f.file, values)
+                .map_err(hdf5_error(path, "creating the observables".into()))?;
+            f.observables = Some(created);
+        }
+        let (f, path) = self.file()?;
+        let Some(obs) = &mut f.observables else {
+            unreachable!("created above");
+        };
+        let k = obs.clock.len;
+        let checked = obs.datasets(values).and_then(|datasets| {
+            let stored = obs.clock.check(step, time_ps, "sample")?;
+            Ok((datasets, stored))
+        });
+        let (datasets, stored_step) = checked.map_err(|reason| H5mdError::Invalid {
+            path: path.to_path_buf(),
+            reason: format!("observables, sample {k}: {reason}"),
+        })?;
+        let result = (|| {
+            for (ds, o) in datasets.iter().zip(values) {
+                put(ds, k, &o.value)?;
+            }
+            Ok::<_, hdf5::Error>(())
+        })()
+        .and_then(|()| obs.clock.push(stored_step, time_ps));
+        result.map_err(hdf5_error(
+            path,
+            format!("writing observables sample {k} (step {step})"),
+        ))
+    }
+
+    /// Writes `curves`, each as time-independent datasets `lag` (ps), `value` and `error`
+    /// (its unit) in the group at its path, created with the groups leading to it, with its
+    /// attributes on the group. A curve already in the file (a run that ended, was continued
+    /// from an earlier checkpoint and ended again) is overwritten in place when it has the
+    /// same length and units, else replaced.
+    pub fn write_curves(&mut self, curves: &[Curve]) -> Result<(), H5mdError> {
+        for c in curves {
+            let n = c.lag_ps.len();
+            if c.value.len() != n || c.error.len() != n {
+                return Err(self.invalid(format!(
+                    "curve {}: {n} lags, {} values and {} errors given",
+                    c.path,
+                    c.value.len(),
+                    c.error.len()
+                )));
+            }
+        }
+        let (f, path) = self.file()?;
+        let in_place = curves
+            .iter()
+            .map(|c| f.has_curve(c))
+            .collect::<hdf5::Result<Vec<bool>>>()
+            .map_err(hdf5_error(path, "reading the curves".into()))?;
+        if !in_place.iter().all(|&x| x) {
+            self.reopen()?;
+        }
+        let (f, path) = self.file()?;
+        for (c, in_place) in curves.iter().zip(in_place) {
+            f.write_curve(c, in_place)
+                .map_err(hdf5_error(path, format!("writing the curve {}", c.path)))?;
+        }
+        Ok(())
+    }
+
+    /// Continues the file after its first `frames` frames (a run continued from a
+    /// checkpoint): the next frame is written as frame `frames`, over the frames stored after
+    /// it, which stay in the file until then. A run continued from a checkpoint writes those
+    /// frames again bit for bit, into the blocks they already have: cutting the datasets
+    /// short would free those blocks, and HDF5 could store the frames written again at other
+    /// places than a run that never stopped (the files would differ in their bytes).
+    pub fn rewind(&mut self, frames: usize) -> Result<(), H5mdError> {
+        let (f, path) = self.file()?;
+        let stored = f.frames.stored();
+        if frames > stored {
+            return Err(H5mdError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!("has {stored} frames, fewer than the {frames} to continue after"),
+            });
+        }
+        let result = f.frames.rewind(frames);
+        result.map_err(hdf5_error(path, format!("continuing after frame {frames}")))
+    }
+
+    /// Continues the observables after their first `samples` samples, as
+    /// [`H5mdWriter::rewind`] the frames.
+    pub fn rewind_observables(&mut self, samples: usize) -> Result<(), H5mdError> {
+        let (f, path) = self.file()?;
+        let stored = f.observables.as_ref().map_or(0, |o| o.clock.stored());
+        if samples > stored {
+            return Err(H5mdError::Invalid {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "has {stored} observable samples, fewer than the {samples} to continue after"
+                ),
+            });
+        }
+        let Some(obs) = &mut f.observables else {
+            return Ok(());
+        };
+        let result = obs.clock.rewind(samples);
+        result.map_err(hdf5_error(
+            path,
+            format!("continuing the observables after sample {samples}"),
+        ))
+    }
+
+    /// Whether frames carry velocities.
+    pub fn has_velocities(&self) -> bool {
+        self.open.as_ref().is_some_and(|f| f.velocity.is_some())
+    }
+
+    /// Frames written so far (or kept by [`H5mdWriter::rewind`]).
+    pub fn frames(&self) -> usize {
+        self.open.as_ref().map_or(0, |f| f.frames.len)
+    }
+
+    /// Observable samples written so far (or kept by [`H5mdWriter::rewind_observables`];
+    /// 0 before the first).
+    pub fn observable_samples(&self) -> usize {
+        let obs = self.open.as_ref().and_then(|f| f.observables.as_ref());
+        obs.map_or(0, |o| o.clock.len)
+    }
+
+    /// Flushes the file to disk: a crash after this keeps all frames written so far.
+    pub fn flush(&mut self) -> Result<(), H5mdError> {
+        let (f, path) = self.file()?;
+        f.file.flush().map_err(hdf5_error(path, "flushing".into()))
+    }
+}
+
+/// An [`H5mdError::Hdf5`] for `path`, doing `action`.
+fn hdf5_error(path: &Path, action: String) -> impl FnOnce(hdf5::Error) -> H5mdError + '_ {
+    move |source| H5mdError::Hdf5 {
+        path: path.to_path_buf(),
+        action,
+        source,
+    }
+}
+
+/// Why a frame's particle data do not fit a file of `n` atoms, with or without velocities.
+fn check_frame(
+    n: usize,
+    with_velocities: bool,
+    positions: &[[f64; 3]],
+    velocities: Option<&[[f64; 3]]>,
+) -> Result<(), String> {
+    if positions.len() != n {
+        return Err(format!("{} positions given for {n} atoms", positions.len()));
+    }
+    match (velocities, with_velocities) {
+        (None, true) => Err("no velocities given, but the file was created with them".into()),
+        (Some(_), false) => Err("velocities given, but the file was created without them".into()),
+        (Some(v), true) if v.len() != n => {
+            Err(format!("{} velocities given for {n} atoms", v.len()))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl OpenFile {
+    fn create(
         path: &Path,
         species_names: &[&str],
         species: &[i32],
@@ -546,9 +814,7 @@ impl H5mdWriter {
             None
         };
         Ok(Self {
-            path: path.to_path_buf(),
             file,
-            n_atoms: n,
             frames,
             edges,
             position,
@@ -557,189 +823,14 @@ impl H5mdWriter {
         })
     }
 
-    fn invalid(&self, reason: String) -> H5mdError {
-        H5mdError::Invalid {
-            path: self.path.clone(),
-            reason,
-        }
-    }
-
-    fn hdf5_error(&self, action: String) -> impl FnOnce(hdf5::Error) -> H5mdError + '_ {
-        move |source| H5mdError::Hdf5 {
-            path: self.path.clone(),
-            action,
-            source,
-        }
-    }
-
-    /// Appends a frame: the cell (rows = lattice vectors a, b, c, Å), positions (Å, wrapped
-    /// or not, as given) and, if the file was created with them, velocities (Å/ps). Steps
-    /// must increase from frame to frame, times must not decrease.
-    pub fn write_frame(
-        &mut self,
-        step: u64,
-        time_ps: f64,
-        cell: [[f64; 3]; 3],
-        positions: &[[f64; 3]],
-        velocities: Option<&[[f64; 3]]>,
-    ) -> Result<(), H5mdError> {
-        let k = self.frames.len;
-        let stored_step = self
-            .check_frame(positions, velocities)
-            .and_then(|()| self.frames.check(step, time_ps, "frame"))
-            .map_err(|reason| self.invalid(format!("frame {k}: {reason}")))?;
-        // Every dataset is resized to k + 1 frames, so a frame that failed half-way is
-        // overwritten whole by the next successful one.
-        let result = (|| {
-            put(&self.edges, k, cell.as_flattened())?;
-            put(&self.position, k, positions.as_flattened())?;
-            if let (Some(ds), Some(v)) = (&self.velocity, velocities) {
-                put(ds, k, v.as_flattened())?;
-            }
-            self.frames.push(stored_step, time_ps)
-        })();
-        let path = self.path.clone();
-        result.map_err(|source| H5mdError::Hdf5 {
-            path,
-            action: format!("writing frame {k} (step {step})"),
-            source,
-        })
-    }
-
-    /// Why a frame's particle data do not fit the file.
-    fn check_frame(
-        &self,
-        positions: &[[f64; 3]],
-        velocities: Option<&[[f64; 3]]>,
-    ) -> Result<(), String> {
-        let n = self.n_atoms;
-        if positions.len() != n {
-            return Err(format!("{} positions given for {n} atoms", positions.len()));
-        }
-        match (velocities, &self.velocity) {
-            (None, Some(_)) => {
-                Err("no velocities given, but the file was created with them".into())
-            }
-            (Some(_), None) => {
-                Err("velocities given, but the file was created without them".into())
-            }
-            (Some(v), Some(_)) if v.len() != n => {
-                Err(format!("{} velocities given for {n} atoms", v.len()))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Appends one sample of 3-vector observables under `/observables`, all sampled at the
-    /// same steps (their own, independent of the frames'). The first call creates them, with
-    /// the given names and units; later calls must give the same names (in any order).
-    /// Steps must increase from sample to sample, times must not decrease.
-    pub fn write_observables(
-        &mut self,
-        step: u64,
-        time_ps: f64,
-        values: &[VectorObservable],
-    ) -> Result<(), H5mdError> {
-        if self.observables.is_none() {
-            let created = Observables::create(&self.file, values)
-                .map_err(self.hdf5_error("creating the observables".into()))?;
-            self.observables = Some(created);
-        }
-        let Some(obs) = &mut self.observables else {
-            unreachable!("created above");
-        };
-        let k = obs.clock.len;
-        let checked = obs.datasets(values).and_then(|datasets| {
-            let stored = obs.clock.check(step, time_ps, "sample")?;
-            Ok((datasets, stored))
-        });
-        let (datasets, stored_step) = match checked {
-            Ok(x) => x,
-            Err(reason) => {
-                return Err(H5mdError::Invalid {
-                    path: self.path.clone(),
-                    reason: format!("observables, sample {k}: {reason}"),
-                })
-            }
-        };
-        let result = (|| {
-            for (ds, o) in datasets.iter().zip(values) {
-                put(ds, k, &o.value)?;
-            }
-            Ok::<_, hdf5::Error>(())
-        })()
-        .and_then(|()| obs.clock.push(stored_step, time_ps));
-        result.map_err(|source| H5mdError::Hdf5 {
-            path: self.path.clone(),
-            action: format!("writing observables sample {k} (step {step})"),
-            source,
-        })
-    }
-
-    /// Writes `curve` as time-independent datasets `lag` (ps), `value` and `error` (its
-    /// unit) in the group `path` (e.g. `dynamics/Li/mean_square_displacement`), created with
-    /// the groups leading to it, with `attributes` (name, text) on the group. A group already
-    /// at `path` (from an earlier end of the same run) is replaced.
-    pub fn write_curve(
-        &mut self,
-        path: &str,
-        curve: &Curve,
-        attributes: &[(&str, &str)],
-    ) -> Result<(), H5mdError> {
-        let n = curve.lag_ps.len();
-        if curve.value.len() != n || curve.error.len() != n {
-            return Err(self.invalid(format!(
-                "curve {path}: {n} lags, {} values and {} errors given",
-                curve.value.len(),
-                curve.error.len()
-            )));
-        }
-        let result = (|| {
-            if self.file.link_exists(path) {
-                self.file.unlink(path)?;
-            }
-            let g = group_path(&self.file, path)?;
-            fixed_f64(&g, "lag", curve.lag_ps, UNIT_TIME)?;
-            fixed_f64(&g, "value", curve.value, curve.unit)?;
-            fixed_f64(&g, "error", curve.error, curve.unit)?;
-            for (name, text) in attributes {
-                var_attr(&g, name, text)?;
-            }
-            Ok(())
-        })();
-        result.map_err(self.hdf5_error(format!("writing the curve {path}")))
-    }
-
-    /// Opens a file written by [`H5mdWriter::create`] to append more frames and observable
-    /// samples (a run continued from a checkpoint: see [`H5mdWriter::rewind`]). Nothing is
-    /// changed until new data are written.
-    pub fn open(path: &Path) -> Result<Self, H5mdError> {
-        Self::try_open(path).map_err(|source| H5mdError::Hdf5 {
-            path: path.to_path_buf(),
-            action: "opening the file to continue it".into(),
-            source,
-        })
-    }
-
-    fn try_open(path: &Path) -> hdf5::Result<Self> {
+    fn open(path: &Path) -> hdf5::Result<Self> {
         let file = File::with_options().with_fapl(file_access).open_rw(path)?;
         let all = file.group(&format!("particles/{PARTICLE_GROUP}"))?;
-        // Reading a variable-length string loads the heap collection that holds the file's
-        // strings, so that new strings go there as in a run that never stopped, not into a
-        // new collection.
-        let unit = all.dataset("position/value")?.attr("unit")?;
-        if unit.read_scalar::<VarLenUnicode>()?.as_str() != UNIT_LENGTH {
-            return Err(msg(
-                "particle positions are not in Angstrom: not an mdsim trajectory",
-            ));
-        }
         let velocity = all
             .link_exists("velocity/value")
             .then(|| all.dataset("velocity/value"))
             .transpose()?;
         Ok(Self {
-            path: path.to_path_buf(),
-            n_atoms: all.dataset("species")?.size(),
             frames: Clock::open(&all.group("position")?)?,
             edges: all.dataset("box/edges/value")?,
             position: all.dataset("position/value")?,
@@ -749,62 +840,62 @@ impl H5mdWriter {
         })
     }
 
-    /// Continues the file after its first `frames` frames (a run continued from a
-    /// checkpoint): the next frame is written as frame `frames`, over the frames stored after
-    /// it, which stay in the file until then. A run continued from a checkpoint writes those
-    /// frames again bit for bit, into the blocks they already have: cutting the datasets
-    /// short would free those blocks, and HDF5 would store the frames written again at other
-    /// places than a run that never stopped (the files would differ in their bytes).
-    pub fn rewind(&mut self, frames: usize) -> Result<(), H5mdError> {
-        let stored = self.frames.stored();
-        if frames > stored {
-            return Err(self.invalid(format!(
-                "has {stored} frames, fewer than the {frames} to continue after"
-            )));
+    /// Whether the file holds `c`'s group with datasets of its lengths and units.
+    fn has_curve(&self, c: &Curve) -> hdf5::Result<bool> {
+        if !self.file.link_exists(c.path) {
+            return Ok(false);
         }
-        let result = self.frames.rewind(frames);
-        result.map_err(self.hdf5_error(format!("continuing after frame {frames}")))
+        let g = self.file.group(c.path)?;
+        for (name, data, unit) in curve_columns(c) {
+            if !g.link_exists(name) {
+                return Ok(false);
+            }
+            let ds = g.dataset(name)?;
+            let found = ds.attr("unit")?.read_scalar::<VarLenUnicode>()?;
+            if ds.shape() != [data.len()] || found.as_str() != unit {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
-    /// Continues the observables after their first `samples` samples, as
-    /// [`H5mdWriter::rewind`] the frames.
-    pub fn rewind_observables(&mut self, samples: usize) -> Result<(), H5mdError> {
-        let stored = self.observables.as_ref().map_or(0, |o| o.clock.stored());
-        if samples > stored {
-            return Err(self.invalid(format!(
-                "has {stored} observable samples, fewer than the {samples} to continue after"
-            )));
-        }
-        let Some(obs) = &mut self.observables else {
-            return Ok(());
+    /// Writes `c` into its group as it is (`in_place`), or into a new one.
+    fn write_curve(&self, c: &Curve, in_place: bool) -> hdf5::Result<()> {
+        let g = if in_place {
+            self.file.group(c.path)?
+        } else {
+            if self.file.link_exists(c.path) {
+                self.file.unlink(c.path)?;
+            }
+            let g = group_path(&self.file, c.path)?;
+            for (name, data, unit) in curve_columns(c) {
+                fixed_f64(&g, name, unit, data.len())?;
+            }
+            g
         };
-        let result = obs.clock.rewind(samples);
-        result.map_err(|source| H5mdError::Hdf5 {
-            path: self.path.clone(),
-            action: format!("continuing the observables after sample {samples}"),
-            source,
-        })
+        for (name, data, _) in curve_columns(c) {
+            if !data.is_empty() {
+                g.dataset(name)?.write_raw(data)?;
+            }
+        }
+        for &(name, text) in c.attributes {
+            if g.attr_names()?.iter().any(|a| a == name) {
+                if g.attr(name)?.read_scalar::<VarLenUnicode>()?.as_str() == text {
+                    continue;
+                }
+                g.delete_attr(name)?;
+            }
+            var_attr(&g, name, text)?;
+        }
+        Ok(())
     }
+}
 
-    /// Whether frames carry velocities.
-    pub fn has_velocities(&self) -> bool {
-        self.velocity.is_some()
-    }
-
-    /// Frames written so far (or kept by [`H5mdWriter::rewind`]).
-    pub fn frames(&self) -> usize {
-        self.frames.len
-    }
-
-    /// Observable samples written so far (or kept by [`H5mdWriter::rewind_observables`];
-    /// 0 before the first).
-    pub fn observable_samples(&self) -> usize {
-        self.observables.as_ref().map_or(0, |o| o.clock.len)
-    }
-
-    /// Flushes the file to disk: a crash after this keeps all frames written so far.
-    pub fn flush(&mut self) -> Result<(), H5mdError> {
-        let result = self.file.flush();
-        result.map_err(self.hdf5_error("flushing".into()))
-    }
+/// A curve's datasets: name, data, unit.
+fn curve_columns<'a>(c: &Curve<'a>) -> [(&'static str, &'a [f64], &'a str); 3] {
+    [
+        ("lag", c.lag_ps, UNIT_TIME),
+        ("value", c.value, c.unit),
+        ("error", c.error, c.unit),
+    ]
 }

@@ -94,6 +94,10 @@ pub fn standard(setup: &Setup, system: &System, dir: &RunDir) -> Result<Vec<Box<
         conductivity_on.then(|| running.clone()),
     )?));
     list.push(Box::new(averages::Averages::new(out.thermo_every)));
+    #[cfg(feature = "hdf5")]
+    if let Some(why) = trajectory_h5md::unreadable_by_mdanalysis(setup, conductivity_on) {
+        list.push(Box::new(note::Note::warn(why)));
+    }
     if out.trajectory_every > 0 {
         list.push(Box::new(trajectory::TrajectoryWriter::create(
             dir,

@@ -12,16 +12,8 @@ use crate::output::RunDir;
 use anyhow::{bail, Result};
 use mdsim_core::System;
 use mdsim_io::h5md::{Curve, H5mdWriter, VectorObservable};
-
-/// One of `curves`' curves, for the file.
-fn curve<'a>(curves: &'a MsdCurves, m: &'a MsdCurve, unit: &'a str) -> Curve<'a> {
-    Curve {
-        lag_ps: &curves.lag_ps,
-        value: &m.value,
-        error: &m.stderr,
-        unit,
-    }
-}
+use mdsim_io::input::TrajectoryFormat;
+use mdsim_io::Setup;
 
 /// The file's name: `.h5md`, which MDAnalysis recognises without a format hint.
 pub const FILE: &str = "trajectory.h5md";
@@ -36,7 +28,31 @@ pub const UNIT_CURRENT: &str = "e Angstrom ps-1";
 pub const DYNAMICS: &str = "dynamics";
 pub const UNIT_MSD: &str = "Angstrom+2";
 pub const UNIT_CHARGE_MSD: &str = "e+2 Angstrom+2";
+const TRACER_DESCRIPTION: &str = "per-atom mean square displacement in the reference frame, averaged over time origins; error: standard error over blocks";
+const COLLECTIVE_DESCRIPTION: &str = "mean square of the charge displacement sum_i q_i dr_i (transport charges), averaged over time origins; error: standard error over blocks";
 
+/// Why MDAnalysis will not read all of the run's trajectory.h5md, if it will not: its reader
+/// (2.11) gives trajectory frame i the observables' row i, and fails when a file has more
+/// frames than conductivity samples (frames every step or two and a long equilibration).
+pub fn unreadable_by_mdanalysis(setup: &Setup, conductivity_on: bool) -> Option<String> {
+    let out = &setup.input.output;
+    if !conductivity_on
+        || out.trajectory_every == 0
+        || out.trajectory_format != TrajectoryFormat::H5md
+    {
+        return None;
+    }
+    let frames = setup.total_steps() / out.trajectory_every + 1;
+    let samples = setup.production_steps() + 1;
+    (frames > samples).then(|| {
+        format!(
+            "{}: output.trajectory_every: {FILE} will hold {frames} frames but {samples} conductivity samples under /observables; MDAnalysis (2.11) reads observable row i with frame i and stops with an error at frame {samples}: raise trajectory_every to read the file with MDAnalysis (h5py reads it whole)",
+            setup.path.display()
+        )
+    })
+}
+
+/// The H5MD file and what it needs to continue and to finish.
 pub struct H5mdTrajectory {
     w: H5mdWriter,
     /// Where to continue after before the next write (a continued run).
@@ -127,22 +143,26 @@ impl H5mdTrajectory {
 
     fn write_curves(&mut self, c: &MsdCurves) -> Result<()> {
         let frame = format!("{:?}", c.frame);
-        for (species, m) in &c.tracer {
-            self.w.write_curve(
-                &format!("{DYNAMICS}/{species}/mean_square_displacement"),
-                &curve(c, m, UNIT_MSD),
-                &[
-                    ("description", "per-atom mean square displacement in the reference frame, averaged over time origins; error: standard error over blocks"),
-                    ("reference_frame", &frame),
-                ],
-            )?;
-        }
-        self.w.write_curve(
-            &format!("{DYNAMICS}/all/mean_square_charge_displacement"),
-            &curve(c, &c.collective, UNIT_CHARGE_MSD),
-            &[("description", "mean square of the charge displacement sum_i q_i dr_i (transport charges), averaged over time origins; error: standard error over blocks")],
-        )?;
-        Ok(())
+        let tracer_attributes = [
+            ("description", TRACER_DESCRIPTION),
+            ("reference_frame", frame.as_str()),
+        ];
+        let paths: Vec<String> = (c.tracer.iter())
+            .map(|(species, _)| format!("{DYNAMICS}/{species}/mean_square_displacement"))
+            .collect();
+        let mut curves: Vec<Curve> = (c.tracer.iter().zip(&paths))
+            .map(|((_, m), path)| curve(path, &c.lag_ps, m, UNIT_MSD, &tracer_attributes))
+            .collect();
+        let collective = format!("{DYNAMICS}/all/mean_square_charge_displacement");
+        let attributes = [("description", COLLECTIVE_DESCRIPTION)];
+        curves.push(curve(
+            &collective,
+            &c.lag_ps,
+            &c.collective,
+            UNIT_CHARGE_MSD,
+            &attributes,
+        ));
+        Ok(self.w.write_curves(&curves)?)
     }
 
     /// Flushes the file to disk and says how far it reaches.
@@ -177,5 +197,23 @@ impl H5mdTrajectory {
         }
         self.cut = Some(extent);
         Ok(())
+    }
+}
+
+/// A curve for the file.
+fn curve<'a>(
+    path: &'a str,
+    lag_ps: &'a [f64],
+    m: &'a MsdCurve,
+    unit: &'a str,
+    attributes: &'a [(&'a str, &'a str)],
+) -> Curve<'a> {
+    Curve {
+        path,
+        lag_ps,
+        value: &m.value,
+        error: &m.stderr,
+        unit,
+        attributes,
     }
 }
