@@ -96,7 +96,7 @@ impl Observer for TrajectoryWriter {
         match (&mut self.file, Saved::unpack(saved)?) {
             (Trajectory::Xyz { out, .. }, Extent::Xyz(len)) => out.cut_back(len),
             #[cfg(feature = "hdf5")]
-            (Trajectory::H5md(h), Extent::H5md(e)) => h.cut_back(e),
+            (Trajectory::H5md(h), Extent::H5md(e)) => h.continue_after(e),
             #[allow(unreachable_patterns)]
             _ => bail!("the checkpoint's trajectory is of another format"),
         }

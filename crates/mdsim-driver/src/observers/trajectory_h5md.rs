@@ -55,8 +55,8 @@ pub fn unreadable_by_mdanalysis(setup: &Setup, conductivity_on: bool) -> Option<
 /// The H5MD file and what it needs to continue and to finish.
 pub struct H5mdTrajectory {
     w: H5mdWriter,
-    /// Where to continue after before the next write (a continued run).
-    cut: Option<H5mdExtent>,
+    /// The checkpoint's extent to continue after, before the next write (a continued run).
+    resume_at: Option<H5mdExtent>,
     conductivity: Option<ConductivityFeed>,
     /// The run's last step, and whether it has been seen (the curves are final then).
     last_step: u64,
@@ -81,7 +81,7 @@ impl H5mdTrajectory {
         };
         Ok(Self {
             w,
-            cut: None,
+            resume_at: None,
             conductivity,
             last_step,
             completed: false,
@@ -90,7 +90,7 @@ impl H5mdTrajectory {
 
     /// Continues a continued file after its checkpoint first, once.
     fn ready(&mut self) -> Result<()> {
-        if let Some(e) = self.cut.take() {
+        if let Some(e) = self.resume_at.take() {
             self.w.rewind(e.frames as usize)?;
             self.w.rewind_observables(e.observable_samples as usize)?;
         }
@@ -175,8 +175,9 @@ impl H5mdTrajectory {
         })
     }
 
-    /// Continues after `extent` (see [`H5mdTrajectory::checkpoint`]).
-    pub fn cut_back(&mut self, extent: H5mdExtent) -> Result<()> {
+    /// Continues after `extent` (see [`H5mdTrajectory::checkpoint`]): the frames and samples
+    /// after it are written again, over those in the file ([`H5mdWriter::rewind`]).
+    pub fn continue_after(&mut self, extent: H5mdExtent) -> Result<()> {
         let have = H5mdExtent {
             frames: self.w.frames() as u64,
             observable_samples: self.w.observable_samples() as u64,
@@ -195,7 +196,7 @@ impl H5mdTrajectory {
                 );
             }
         }
-        self.cut = Some(extent);
+        self.resume_at = Some(extent);
         Ok(())
     }
 }
