@@ -50,7 +50,7 @@
 use hdf5::dataset::{AllocTime, FillTime};
 use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
 use hdf5::{Dataset, Extent, File, Group, Hyperslab, Location, SliceOrIndex};
-use ndarray::{arr0, ArrayView, ArrayView1, IxDyn};
+use ndarray::{arr0, ArrayView, IxDyn};
 use std::path::{Path, PathBuf};
 
 /// Unit strings written in the `unit` attributes.
@@ -86,15 +86,20 @@ pub enum H5mdError {
     Invalid { path: PathBuf, reason: String },
 }
 
-/// One sample of a 3-vector observable, for [`H5mdWriter::write_observables`].
+/// Samples of a 3-vector observable, for [`H5mdWriter::write_observables`].
 #[derive(Clone, Copy, Debug)]
-pub struct VectorObservable<'a> {
+pub struct VectorSeries<'a> {
     /// Name of its group under `/observables`.
     pub name: &'a str,
     /// Its `unit` attribute (H5MD notation), written when the observable is created.
     pub unit: &'a str,
-    pub value: [f64; 3],
+    pub values: &'a [[f64; 3]],
 }
+
+/// Samples of a 3-vector observable in one chunk: written in blocks of this many, the
+/// observables' chunks get their places at the same steps whether a run was stopped and
+/// continued or not (see [`H5mdWriter::write_observables`]).
+pub const OBSERVABLE_BLOCK: usize = chunk_frames(3 * std::mem::size_of::<f64>());
 
 /// A curve y(lag) with its standard error, for [`H5mdWriter::write_curves`]; the three
 /// slices have one entry per lag.
@@ -211,8 +216,15 @@ fn group_path(root: &Group, path: &str) -> hdf5::Result<Group> {
 }
 
 /// Frames per chunk for a series whose frames take `frame_bytes` bytes.
-fn chunk_frames(frame_bytes: usize) -> usize {
-    (CHUNK_BYTES / frame_bytes.max(1)).clamp(1, CHUNK_FRAMES_MAX)
+const fn chunk_frames(frame_bytes: usize) -> usize {
+    let frames = CHUNK_BYTES / if frame_bytes > 0 { frame_bytes } else { 1 };
+    if frames < 1 {
+        1
+    } else if frames > CHUNK_FRAMES_MAX {
+        CHUNK_FRAMES_MAX
+    } else {
+        frames
+    }
 }
 
 /// An empty, extendable, chunked time series `name` in `group` with frames of shape `frame`.
@@ -245,30 +257,24 @@ fn fixed_f64(group: &Group, name: &str, unit: &str, len: usize) -> hdf5::Result<
     var_attr(&ds, "unit", unit)
 }
 
-/// Writes frame `k` of `ds` (row-major `data`), growing it to `k + 1` frames if it is
-/// shorter (never shrinking it: see [`H5mdWriter::rewind`]).
-fn put(ds: &Dataset, k: usize, data: &[f64]) -> hdf5::Result<()> {
+/// Writes frames `k..k + n` of `ds` (row-major `data`, `n` frames of it), growing it to
+/// `k + n` frames if it is shorter (never shrinking it: see [`H5mdWriter::rewind`]).
+fn put<T: hdf5::H5Type>(ds: &Dataset, k: usize, data: &[T]) -> hdf5::Result<()> {
     let mut shape = ds.shape();
-    if shape.len() < 2 {
-        return Err(msg(format!("dataset {} has no frame axis", ds.name())));
+    let per_frame: usize = shape[1..].iter().product();
+    let n = data.len() / per_frame.max(1);
+    if shape.is_empty() || n * per_frame != data.len() {
+        return Err(msg(format!("dataset {}: data of another shape", ds.name())));
     }
-    if shape[0] <= k {
-        shape[0] = k + 1;
+    if shape[0] < k + n {
+        shape[0] = k + n;
         ds.resize(shape.clone())?;
     }
-    shape[0] = 1;
+    shape[0] = n;
     let view = ArrayView::from_shape(IxDyn(&shape), data).map_err(|e| msg(e.to_string()))?;
-    let mut slab = vec![SliceOrIndex::from(k..k + 1)];
+    let mut slab = vec![SliceOrIndex::from(k..k + n)];
     slab.extend(shape[1..].iter().map(|_| SliceOrIndex::from(..)));
     ds.write_slice(view, Hyperslab::from(slab))
-}
-
-/// Writes entry `k` of the one-dimensional `ds`, growing it if it is shorter.
-fn put_scalar<T: hdf5::H5Type>(ds: &Dataset, k: usize, value: T) -> hdf5::Result<()> {
-    if ds.size() <= k {
-        ds.resize(k + 1)?;
-    }
-    ds.write_slice(ArrayView1::from(&[value]), k..k + 1)
 }
 
 impl Clock {
@@ -308,34 +314,51 @@ impl Clock {
         Ok(Some((step as u64, time)))
     }
 
-    /// Why a sample at `step` and `time_ps` cannot come next, or else its step as stored.
-    fn check(&self, step: u64, time_ps: f64, what: &str) -> Result<i64, String> {
-        if !time_ps.is_finite() {
-            return Err(format!("time {time_ps} ps is not a number"));
+    /// Why samples at `steps` and `times_ps` cannot come next, or else their steps as stored.
+    fn check(&self, steps: &[u64], times_ps: &[f64], what: &str) -> Result<Vec<i64>, String> {
+        if steps.len() != times_ps.len() {
+            return Err(format!(
+                "{} steps and {} times given",
+                steps.len(),
+                times_ps.len()
+            ));
         }
-        let stored = i64::try_from(step)
-            .map_err(|_| format!("step {step} does not fit a 64-bit signed integer"))?;
-        if let Some((s, t)) = self.last {
-            if step <= s {
-                return Err(format!(
-                    "step {step} does not follow the previous {what}'s step {s}"
-                ));
+        let mut last = self.last;
+        let mut stored = Vec::with_capacity(steps.len());
+        for (&step, &time_ps) in steps.iter().zip(times_ps) {
+            if !time_ps.is_finite() {
+                return Err(format!("time {time_ps} ps is not a number"));
             }
-            if time_ps < t {
-                return Err(format!(
-                    "time {time_ps} ps is before the previous {what}'s {t} ps"
-                ));
+            stored.push(
+                i64::try_from(step)
+                    .map_err(|_| format!("step {step} does not fit a 64-bit signed integer"))?,
+            );
+            if let Some((s, t)) = last {
+                if step <= s {
+                    return Err(format!(
+                        "step {step} does not follow the previous {what}'s step {s}"
+                    ));
+                }
+                if time_ps < t {
+                    return Err(format!(
+                        "time {time_ps} ps is before the previous {what}'s {t} ps"
+                    ));
+                }
             }
+            last = Some((step, time_ps));
         }
         Ok(stored)
     }
 
-    /// Writes step and time of sample `len` (its values are written first) and counts it.
-    fn push(&mut self, stored_step: i64, time_ps: f64) -> hdf5::Result<()> {
-        put_scalar(&self.step, self.len, stored_step)?;
-        put_scalar(&self.time, self.len, time_ps)?;
-        self.len += 1;
-        self.last = Some((stored_step as u64, time_ps));
+    /// Writes the steps and times of samples `len..` (their values are written first) and
+    /// counts them.
+    fn push(&mut self, stored_steps: &[i64], times_ps: &[f64]) -> hdf5::Result<()> {
+        put(&self.step, self.len, stored_steps)?;
+        put(&self.time, self.len, times_ps)?;
+        self.len += stored_steps.len();
+        if let (Some(&s), Some(&t)) = (stored_steps.last(), times_ps.last()) {
+            self.last = Some((s as u64, t));
+        }
         Ok(())
     }
 
@@ -355,7 +378,7 @@ impl Clock {
 impl Observables {
     /// Creates `/observables/<name>` for each of `values` (in that order); the first gets the
     /// `step` and `time` datasets, the others hard links to them.
-    fn create(file: &File, values: &[VectorObservable]) -> hdf5::Result<Self> {
+    fn create(file: &File, values: &[VectorSeries]) -> hdf5::Result<Self> {
         let root = group_path(file, OBSERVABLES)?;
         let mut clock = None;
         let mut datasets = Vec::with_capacity(values.len());
@@ -399,8 +422,8 @@ impl Observables {
         Ok(Some(Self { clock, values }))
     }
 
-    /// `values`' datasets in the order of `given`, or why they do not match the file's.
-    fn datasets<'a>(&'a self, given: &[VectorObservable]) -> Result<Vec<&'a Dataset>, String> {
+    /// Where the datasets of `given` are in `values`, or why they do not match the file's.
+    fn find(&self, given: &[VectorSeries]) -> Result<Vec<usize>, String> {
         let names = || {
             let v: Vec<&str> = self.values.iter().map(|(n, _)| n.as_str()).collect();
             v.join(", ")
@@ -418,8 +441,7 @@ impl Observables {
             .map(|o| {
                 self.values
                     .iter()
-                    .find(|(n, _)| n == o.name)
-                    .map(|(_, ds)| ds)
+                    .position(|(n, _)| n == o.name)
                     .ok_or_else(|| {
                         format!(
                             "observable {:?} is not one of the file's ({})",
@@ -548,7 +570,7 @@ impl H5mdWriter {
         let (f, path) = self.file()?;
         let k = f.frames.len;
         let stored_step = check_frame(n_atoms, f.velocity.is_some(), positions, velocities)
-            .and_then(|()| f.frames.check(step, time_ps, "frame"))
+            .and_then(|()| f.frames.check(&[step], &[time_ps], "frame"))
             .map_err(|reason| H5mdError::Invalid {
                 path: path.to_path_buf(),
                 reason: format!("frame {k}: {reason}"),
@@ -561,25 +583,39 @@ impl H5mdWriter {
             if let (Some(ds), Some(v)) = (&f.velocity, velocities) {
                 put(ds, k, v.as_flattened())?;
             }
-            f.frames.push(stored_step, time_ps)
+            f.frames.push(&stored_step, &[time_ps])
         })();
         result.map_err(hdf5_error(path, format!("writing frame {k} (step {step})")))
     }
 
-    /// Appends one sample of 3-vector observables under `/observables`, all sampled at the
-    /// same steps (their own, independent of the frames'). The first call creates them, with
-    /// the given names and units; later calls must give the same names (in any order).
-    /// Steps must increase from sample to sample, times must not decrease.
+    /// Appends samples of 3-vector observables under `/observables`, all sampled at the same
+    /// steps (their own, independent of the frames'): `series` give one value per step. The
+    /// first call creates them, with the given names and units; later calls must give the
+    /// same names (in any order). Steps must increase from sample to sample, times must not
+    /// decrease. Write them in blocks of [`OBSERVABLE_BLOCK`] samples (and the rest at the
+    /// end): a chunk then gets its place in the file when it is complete, at the same step
+    /// whether a run was stopped or not, and the file ends with the same bytes.
     pub fn write_observables(
         &mut self,
-        step: u64,
-        time_ps: f64,
-        values: &[VectorObservable],
+        steps: &[u64],
+        times_ps: &[f64],
+        series: &[VectorSeries],
     ) -> Result<(), H5mdError> {
+        if let Some(s) = series.iter().find(|s| s.values.len() != steps.len()) {
+            return Err(self.invalid(format!(
+                "observables: {} values of {} given for {} steps",
+                s.values.len(),
+                s.name,
+                steps.len()
+            )));
+        }
+        if steps.is_empty() {
+            return Ok(());
+        }
         if self.file()?.0.observables.is_none() {
             self.reopen()?;
             let (f, path) = self.file()?;
-            let created = Observables::create(&f.file, values)
+            let created = Observables::create(&f.file, series)
                 .map_err(hdf5_error(path, "creating the observables".into()))?;
             f.observables = Some(created);
         }
@@ -588,24 +624,20 @@ impl H5mdWriter {
             unreachable!("created above");
         };
         let k = obs.clock.len;
-        let checked = obs.datasets(values).and_then(|datasets| {
-            let stored = obs.clock.check(step, time_ps, "sample")?;
-            Ok((datasets, stored))
+        let checked = obs.find(series).and_then(|at| {
+            let stored = obs.clock.check(steps, times_ps, "sample")?;
+            Ok((at, stored))
         });
-        let (datasets, stored_step) = checked.map_err(|reason| H5mdError::Invalid {
+        let (at, stored_steps) = checked.map_err(|reason| H5mdError::Invalid {
             path: path.to_path_buf(),
-            reason: format!("observables, sample {k}: {reason}"),
+            reason: format!("observables, samples from {k}: {reason}"),
         })?;
-        let result = (|| {
-            for (ds, o) in datasets.iter().zip(values) {
-                put(ds, k, &o.value)?;
-            }
-            Ok::<_, hdf5::Error>(())
-        })()
-        .and_then(|()| obs.clock.push(stored_step, time_ps));
+        let result = (at.iter().zip(series))
+            .try_for_each(|(&i, s)| put(&obs.values[i].1, k, s.values.as_flattened()))
+            .and_then(|()| obs.clock.push(&stored_steps, times_ps));
         result.map_err(hdf5_error(
             path,
-            format!("writing observables sample {k} (step {step})"),
+            format!("writing observables from sample {k} (step {})", steps[0]),
         ))
     }
 

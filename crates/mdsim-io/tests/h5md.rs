@@ -5,7 +5,7 @@
 #![cfg(feature = "hdf5")]
 
 use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
-use mdsim_io::h5md::{Curve, H5mdError, H5mdWriter, VectorObservable};
+use mdsim_io::h5md::{Curve, H5mdError, H5mdWriter, VectorSeries, OBSERVABLE_BLOCK};
 use std::path::Path;
 
 /// The particle group.
@@ -378,76 +378,134 @@ fn reopened_file_cut_back_and_continued_matches_one_written_straight() {
     assert_eq!(x, y);
 }
 
-/// Two 3-vector observables at step `step`, with values no lossy path keeps.
-fn observables(step: u64) -> [VectorObservable<'static>; 2] {
+/// The two 3-vector observables at step `step`, with values no lossy path keeps.
+fn sample(step: u64) -> [[f64; 3]; 2] {
     let x = step as f64;
     [
-        VectorObservable {
-            name: "polarization_displacement",
-            unit: "e Angstrom-2",
-            value: [x / 3.0, -1e-300 * x, 5e-324],
-        },
-        VectorObservable {
-            name: "charge_current",
-            unit: "e Angstrom ps-1",
-            value: [-0.0, x.sqrt(), std::f64::consts::PI * x],
-        },
+        [x / 3.0, -1e-300 * x, 5e-324],
+        [-0.0, x.sqrt(), std::f64::consts::PI * x],
     ]
 }
 
-/// A small file: 5 atoms, a frame every 10 steps of `0..steps`, the observables at every step
-/// from step 20 on (as a production after an equilibration).
-fn write_run(w: &mut H5mdWriter, steps: std::ops::Range<u64>) {
-    for step in steps {
-        let t = step as f64 * DT;
-        if step >= 20 {
-            w.write_observables(step, t, &observables(step)).unwrap();
-        }
-        if step % 10 == 0 {
-            let k = (step / 10) as usize;
-            w.write_frame(step, t, cell(k), &positions(k), Some(&velocities(k)))
-                .unwrap();
-        }
-    }
+const NAMES_UNITS: [(&str, &str); 2] = [
+    ("polarization_displacement", "e Angstrom-2"),
+    ("charge_current", "e Angstrom ps-1"),
+];
+
+/// Writes the samples of `steps` as one block.
+fn write_block(w: &mut H5mdWriter, steps: &[u64]) -> Result<(), H5mdError> {
+    let times: Vec<f64> = steps.iter().map(|&s| s as f64 * DT).collect();
+    let values: [Vec<[f64; 3]>; 2] = [0, 1].map(|i| steps.iter().map(|&s| sample(s)[i]).collect());
+    let series = [0, 1].map(|i| VectorSeries {
+        name: NAMES_UNITS[i].0,
+        unit: NAMES_UNITS[i].1,
+        values: &values[i],
+    });
+    w.write_observables(steps, &times, &series)
 }
 
-fn new_run(path: &Path) -> H5mdWriter {
-    H5mdWriter::create(path, &NAMES, &TYPES, &MASSES, true).unwrap()
+/// A small run as mdsim writes it: 5 atoms, a frame every 10 steps, the observables at every
+/// step from step 20 on (a production after an equilibration), written in blocks.
+struct Run {
+    w: H5mdWriter,
+    /// Observable steps not written yet.
+    pending: Vec<u64>,
+}
+
+impl Run {
+    fn new(path: &Path) -> Self {
+        Self {
+            w: H5mdWriter::create(path, &NAMES, &TYPES, &MASSES, true).unwrap(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Continues the file at `path` after `step`, as from a checkpoint taken then.
+    fn continue_after(path: &Path, step: u64) -> Self {
+        let mut w = H5mdWriter::open(path).unwrap();
+        w.rewind((step / 10 + 1) as usize).unwrap();
+        let samples = (step + 1).saturating_sub(20) as usize;
+        let written = samples / OBSERVABLE_BLOCK * OBSERVABLE_BLOCK;
+        w.rewind_observables(written).unwrap();
+        let pending = (20 + written as u64..=step).collect();
+        Self { w, pending }
+    }
+
+    fn steps(&mut self, steps: std::ops::Range<u64>) {
+        for step in steps {
+            if step >= 20 {
+                self.pending.push(step);
+                if self.pending.len() == OBSERVABLE_BLOCK {
+                    write_block(&mut self.w, &std::mem::take(&mut self.pending)).unwrap();
+                }
+            }
+            if step % 10 == 0 {
+                let k = (step / 10) as usize;
+                let t = step as f64 * DT;
+                (self.w)
+                    .write_frame(step, t, cell(k), &positions(k), Some(&velocities(k)))
+                    .unwrap();
+            }
+        }
+    }
+
+    /// The rest of the samples, and a curve.
+    fn finish(&mut self) {
+        write_block(&mut self.w, &std::mem::take(&mut self.pending)).unwrap();
+        let lag = [0.0, 0.5];
+        let c = Curve {
+            path: "dynamics/all/c",
+            lag_ps: &lag,
+            value: &lag,
+            error: &lag,
+            unit: "Angstrom+2",
+            attributes: &[("description", "test")],
+        };
+        self.w.write_curves(&[c]).unwrap();
+        self.w.flush().unwrap();
+    }
 }
 
 #[test]
 fn observables_are_time_series_of_their_own_under_observables() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("obs.h5md");
-    let mut w = new_run(&path);
-    write_run(&mut w, 0..20);
-    assert_eq!(w.observable_samples(), 0);
-    w.flush().unwrap();
-    // No observables group before the first sample (MDAnalysis reads every observable's
+    let mut run = Run::new(&path);
+    let end = 20 + OBSERVABLE_BLOCK as u64 + 5;
+    run.steps(0..end);
+    assert_eq!(run.w.observable_samples(), OBSERVABLE_BLOCK);
+    run.w.flush().unwrap();
+    // Written a block at a time; none before the first (MDAnalysis reads every observable's
     // row for every frame, and fails on an empty one).
-    assert!(!hdf5::File::open(&path).unwrap().link_exists("observables"));
-    write_run(&mut w, 20..45);
-    assert_eq!((w.frames(), w.observable_samples()), (5, 25));
-    drop(w);
+    let f = hdf5::File::open(&path).unwrap();
+    let value = f.dataset("observables/charge_current/value").unwrap();
+    assert_eq!(value.shape(), vec![OBSERVABLE_BLOCK, 3]);
+    drop((value, f));
+    run.finish();
+    let n = (end - 20) as usize;
+    let frames = ((end - 1) / 10 + 1) as usize;
+    assert_eq!((run.w.frames(), run.w.observable_samples()), (frames, n));
+    drop(run);
 
     let f = hdf5::File::open(&path).unwrap();
     let obs = f.group("observables").unwrap();
     let mut names = obs.member_names().unwrap();
     names.sort();
     assert_eq!(names, ["charge_current", "polarization_displacement"]);
-    let steps: Vec<i64> = (20..45).collect();
-    for (i, o) in observables(0).iter().enumerate() {
-        let g = obs.group(o.name).unwrap();
+    let steps: Vec<i64> = (20..end as i64).collect();
+    for (i, (name, unit)) in NAMES_UNITS.iter().enumerate() {
+        let g = obs.group(name).unwrap();
         let value = g.dataset("value").unwrap();
-        assert_eq!(value.shape(), vec![25, 3], "{}", o.name);
+        assert_eq!(value.shape(), vec![n, 3], "{name}");
         assert!(value.is_chunked() && value.is_resizable());
-        assert_eq!(var_str(&value, "unit"), o.unit);
+        assert_eq!(value.chunk().unwrap(), vec![OBSERVABLE_BLOCK, 3]);
+        assert_eq!(var_str(&value, "unit"), *unit);
         let data: Vec<f64> = value.read_raw().unwrap();
-        let expected: Vec<f64> = (20..45).flat_map(|s| observables(s)[i].value).collect();
-        assert_eq!(bits(&data), bits(&expected), "{}", o.name);
+        let expected: Vec<f64> = (20..end).flat_map(|s| sample(s)[i]).collect();
+        assert_eq!(bits(&data), bits(&expected), "{name}");
         assert_eq!(g.dataset("step").unwrap().read_raw::<i64>().unwrap(), steps);
         let time: Vec<f64> = g.dataset("time").unwrap().read_raw().unwrap();
-        let expected: Vec<f64> = (20..45).map(|s| s as f64 * DT).collect();
+        let expected: Vec<f64> = (20..end).map(|s| s as f64 * DT).collect();
         assert_eq!(bits(&time), bits(&expected));
         assert_eq!(var_str(&g.dataset("time").unwrap(), "unit"), "ps");
     }
@@ -464,29 +522,54 @@ fn observables_are_time_series_of_their_own_under_observables() {
 fn bad_observables_are_errors_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("badobs.h5md");
-    let mut w = new_run(&path);
-    write_run(&mut w, 0..22);
-    let [p, c] = observables(30);
-    let renamed = VectorObservable {
+    let mut run = Run::new(&path);
+    run.steps(0..22);
+    let mut w = run.w;
+    write_block(&mut w, &[20, 21]).unwrap();
+    let v = [[1.0, 2.0, 3.0]];
+    let p = VectorSeries {
+        name: NAMES_UNITS[0].0,
+        unit: NAMES_UNITS[0].1,
+        values: &v,
+    };
+    let c = VectorSeries {
+        name: NAMES_UNITS[1].0,
+        unit: NAMES_UNITS[1].1,
+        ..p
+    };
+    let renamed = VectorSeries {
         name: "current",
         ..c
     };
-    let attempts: [(&str, Result<(), H5mdError>); 4] = [
+    let v2 = [v[0]; 2];
+    let (p2, c2) = (
+        VectorSeries { values: &v2, ..p },
+        VectorSeries { values: &v2, ..c },
+    );
+    let attempts: [(&str, Result<(), H5mdError>); 6] = [
         (
             "1 observables given, the file has 2",
-            w.write_observables(30, 0.06, &[p]),
+            w.write_observables(&[30], &[0.06], &[p]),
         ),
         (
             "\"current\" is not one of the file's",
-            w.write_observables(30, 0.06, &[p, renamed]),
+            w.write_observables(&[30], &[0.06], &[p, renamed]),
         ),
         (
             "previous sample's step 21",
-            w.write_observables(21, 0.06, &[p, c]),
+            w.write_observables(&[21], &[0.06], &[p, c]),
+        ),
+        (
+            "step 30 does not follow the previous sample's step 30",
+            w.write_observables(&[30, 30], &[0.06, 0.06], &[p2, c2]),
         ),
         (
             "time inf ps is not a number",
-            w.write_observables(30, f64::INFINITY, &[p, c]),
+            w.write_observables(&[30], &[f64::INFINITY], &[p, c]),
+        ),
+        (
+            "1 values of charge_current given for 2 steps",
+            w.write_observables(&[30, 31], &[0.06, 0.062], &[p2, c]),
         ),
     ];
     for (what, result) in attempts {
@@ -497,25 +580,25 @@ fn bad_observables_are_errors_naming_the_file() {
         );
     }
     // Given in another order, they land in their own datasets.
-    w.write_observables(30, 0.06, &[c, p]).unwrap();
+    w.write_observables(&[30], &[0.06], &[c, p]).unwrap();
     assert_eq!(w.observable_samples(), 3);
     let err = w.rewind_observables(4).unwrap_err().to_string();
     assert!(err.contains("fewer than the 4"), "{err}");
     drop(w);
     let f = hdf5::File::open(&path).unwrap();
-    let v: Vec<f64> = f
+    let value: Vec<f64> = f
         .dataset("observables/charge_current/value")
         .unwrap()
         .read_raw()
         .unwrap();
-    assert_eq!(bits(&v[6..]), bits(&c.value));
+    assert_eq!(bits(&value[6..]), bits(&v[0]));
 }
 
 #[test]
 fn curves_are_time_independent_datasets_with_units() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("curves.h5md");
-    let mut w = new_run(&path);
+    let mut w = H5mdWriter::create(&path, &NAMES, &TYPES, &MASSES, true).unwrap();
     let lag = [0.0, 0.002, 0.004];
     let (value, error) = ([0.0, 1.0 / 3.0, 5e-324], [0.0, 0.1, 0.2]);
     let li = Curve {
@@ -586,57 +669,40 @@ fn curves_are_time_independent_datasets_with_units() {
 }
 
 /// A run stopped after step `stop` and continued from an earlier checkpoint (step `from`,
-/// which the file had passed), with the curves written at the end, ends with the bytes of a
-/// run that never stopped: also when the file had grown by several chunks (256 frames of
-/// 5 atoms, 256 observable samples) past the checkpoint, when the checkpoint came before
-/// the first observable sample, and when the curves had been written already.
+/// which the file had passed), with the rest of the samples and a curve written at the end,
+/// ends with the bytes of a run that never stopped: also when the file had grown by several
+/// chunks (256 frames of 5 atoms, 256 observable samples) past the checkpoint, when the
+/// checkpoint came before the first observable sample, and when the run had ended (the
+/// curve written) before it was continued.
 #[test]
 fn continued_file_ends_with_the_bytes_of_one_written_straight() {
     let dir = tempfile::tempdir().unwrap();
     let end = 6000;
-    let finish = |w: &mut H5mdWriter| {
-        let lag = [0.0, 0.5];
-        let c = Curve {
-            path: "dynamics/all/c",
-            lag_ps: &lag,
-            value: &lag,
-            error: &lag,
-            unit: "Angstrom+2",
-            attributes: &[("description", "test")],
-        };
-        w.write_curves(&[c]).unwrap();
-        w.flush().unwrap();
-    };
     let straight = dir.path().join("straight.h5md");
-    let mut w = new_run(&straight);
-    write_run(&mut w, 0..end + 1);
-    finish(&mut w);
-    drop(w);
+    let mut run = Run::new(&straight);
+    run.steps(0..end + 1);
+    run.finish();
+    drop(run);
     let straight = std::fs::read(&straight).unwrap();
-    // The last: the run had ended (curves written) when it was continued from step 5990.
     for (from, stop) in [
-        (4000u64, 5500u64),
+        (4000, 5500),
         (15, 5000),
         (100, 101),
         (2570, 2600),
         (5990, end),
     ] {
         let path = dir.path().join(format!("cut-{from}.h5md"));
-        let mut w = new_run(&path);
-        write_run(&mut w, 0..stop + 1);
+        let mut run = Run::new(&path);
+        run.steps(0..stop + 1);
         if stop == end {
-            finish(&mut w);
+            run.finish();
         }
-        w.flush().unwrap();
-        drop(w);
-        let mut w = H5mdWriter::open(&path).unwrap();
-        assert_eq!(w.frames() as u64, stop / 10 + 1);
-        w.rewind((from / 10 + 1) as usize).unwrap();
-        w.rewind_observables(from.saturating_sub(19) as usize)
-            .unwrap();
-        write_run(&mut w, from + 1..end + 1);
-        finish(&mut w);
-        drop(w);
+        run.w.flush().unwrap();
+        drop(run);
+        let mut run = Run::continue_after(&path, from);
+        run.steps(from + 1..end + 1);
+        run.finish();
+        drop(run);
         assert!(
             std::fs::read(&path).unwrap() == straight,
             "continued from step {from} after a stop at {stop}: other bytes"

@@ -5,6 +5,7 @@
 //! Both files are thus written from the same numbers, and neither observer knows the other.
 
 use mdsim_transport::conductivity::ReferenceFrame;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -19,7 +20,7 @@ struct Published {
 }
 
 /// One row of polarization.csv and current.csv.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeriesSample {
     /// MD step since the start of the run (the CSV files count production steps).
     pub step: u64,

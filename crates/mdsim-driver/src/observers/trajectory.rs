@@ -2,7 +2,7 @@
 //! see [`super::trajectory_h5md`]), a frame every `trajectory_every` steps and for the
 //! starting state.
 
-use super::conductivity_feed::ConductivityFeed;
+use super::conductivity_feed::{ConductivityFeed, SeriesSample};
 use crate::observer::{Observer, Saved, State};
 use crate::output::{RunDir, TextWriter};
 use anyhow::{bail, Result};
@@ -42,6 +42,7 @@ impl TrajectoryWriter {
                     dir,
                     system,
                     out.trajectory_velocities,
+                    setup.timestep_ps,
                     setup.total_steps(),
                     conductivity,
                 )?)
@@ -104,7 +105,7 @@ impl Observer for TrajectoryWriter {
 }
 
 /// How far the trajectory reaches at a checkpoint (the observer's checkpoint state).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 enum Extent {
     /// Bytes of trajectory.xyz.
     Xyz(u64),
@@ -112,11 +113,13 @@ enum Extent {
 }
 
 /// How far trajectory.h5md reaches at a checkpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct H5mdExtent {
     pub frames: u64,
-    /// Samples of the observables (ΔP and J: production steps so far).
+    /// Samples of the observables (ΔP and J) in the file: whole blocks.
     pub observable_samples: u64,
+    /// The samples after them, not yet written (less than a block).
+    pub pending: Vec<SeriesSample>,
 }
 
 enum Trajectory {

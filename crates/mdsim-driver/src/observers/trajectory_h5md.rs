@@ -1,17 +1,19 @@
 //! trajectory.h5md (`hdf5` builds): the run's H5MD file ([`mdsim_io::h5md`]). Frames every
 //! `trajectory_every` steps; with the conductivity estimator also its series, row for row
 //! those of polarization.csv and current.csv (ΔP and J at every production step, under
-//! `/observables`, on the MD step and time axis of the frames), and at the end of a completed
-//! run the curves of msd.csv (under `/dynamics`, where MDAnalysis does not look: it refuses
-//! time-independent data under `/observables`).
+//! `/observables`, on the MD step and time axis of the frames), written in blocks of
+//! [`OBSERVABLE_BLOCK`] samples (one HDF5 write per block, not per step; the samples of an
+//! incomplete block travel in the checkpoint), and at the end of a completed run the rest of
+//! them and the curves of msd.csv (under `/dynamics`, where MDAnalysis does not look: it
+//! refuses time-independent data under `/observables`).
 
-use super::conductivity_feed::{ConductivityFeed, Curve as MsdCurve, MsdCurves};
+use super::conductivity_feed::{ConductivityFeed, Curve as MsdCurve, MsdCurves, SeriesSample};
 use super::trajectory::H5mdExtent;
 use crate::observer::State;
 use crate::output::RunDir;
 use anyhow::{bail, Result};
 use mdsim_core::System;
-use mdsim_io::h5md::{Curve, H5mdWriter, VectorObservable};
+use mdsim_io::h5md::{Curve, H5mdWriter, VectorSeries, OBSERVABLE_BLOCK};
 use mdsim_io::input::TrajectoryFormat;
 use mdsim_io::Setup;
 
@@ -58,6 +60,9 @@ pub struct H5mdTrajectory {
     /// The checkpoint's extent to continue after, before the next write (a continued run).
     resume_at: Option<H5mdExtent>,
     conductivity: Option<ConductivityFeed>,
+    /// Conductivity samples not written yet (fewer than a block).
+    pending: Vec<SeriesSample>,
+    dt: f64,
     /// The run's last step, and whether it has been seen (the curves are final then).
     last_step: u64,
     completed: bool,
@@ -69,6 +74,7 @@ impl H5mdTrajectory {
         dir: &RunDir,
         system: &System,
         velocities: bool,
+        dt: f64,
         last_step: u64,
         conductivity: Option<ConductivityFeed>,
     ) -> Result<Self> {
@@ -83,6 +89,8 @@ impl H5mdTrajectory {
             w,
             resume_at: None,
             conductivity,
+            pending: Vec::new(),
+            dt,
             last_step,
             completed: false,
         })
@@ -93,30 +101,44 @@ impl H5mdTrajectory {
         if let Some(e) = self.resume_at.take() {
             self.w.rewind(e.frames as usize)?;
             self.w.rewind_observables(e.observable_samples as usize)?;
+            self.pending = e.pending;
         }
         Ok(())
+    }
+
+    /// Writes the pending conductivity samples.
+    fn write_pending(&mut self) -> Result<()> {
+        let p = std::mem::take(&mut self.pending);
+        let steps: Vec<u64> = p.iter().map(|x| x.step).collect();
+        let times: Vec<f64> = steps.iter().map(|&s| s as f64 * self.dt).collect();
+        let polarization: Vec<[f64; 3]> = p.iter().map(|x| x.polarization).collect();
+        let current: Vec<[f64; 3]> = p.iter().map(|x| x.current).collect();
+        let series = [
+            VectorSeries {
+                name: POLARIZATION,
+                unit: UNIT_POLARIZATION,
+                values: &polarization,
+            },
+            VectorSeries {
+                name: CURRENT,
+                unit: UNIT_CURRENT,
+                values: &current,
+            },
+        ];
+        Ok(self.w.write_observables(&steps, &times, &series)?)
     }
 
     /// Stores the conductivity row of this step, if there is one, and the frame if due.
     pub fn observe(&mut self, s: &State, frame_due: bool) -> Result<()> {
         self.ready()?;
-        let time_ps = s.step as f64 * s.dt;
         if let Some(x) = self.conductivity.as_ref().and_then(|c| c.sample_at(s.step)) {
-            let values = [
-                VectorObservable {
-                    name: POLARIZATION,
-                    unit: UNIT_POLARIZATION,
-                    value: x.polarization,
-                },
-                VectorObservable {
-                    name: CURRENT,
-                    unit: UNIT_CURRENT,
-                    value: x.current,
-                },
-            ];
-            self.w.write_observables(s.step, time_ps, &values)?;
+            self.pending.push(x);
+            if self.pending.len() == OBSERVABLE_BLOCK {
+                self.write_pending()?;
+            }
         }
         if frame_due {
+            let time_ps = s.step as f64 * self.dt;
             let sys = s.system;
             let lattice = [0, 1, 2].map(|k| sys.cell.vector(k));
             let v = self.w.has_velocities().then_some(&sys.velocities[..]);
@@ -127,16 +149,20 @@ impl H5mdTrajectory {
         Ok(())
     }
 
-    /// The curves when the run is complete (a stopped run writes them when it has been
-    /// continued to its end), then flushes.
+    /// When the run is complete, the pending samples and the curves (a stopped run writes
+    /// them when it has been continued to its end; a failed run keeps its pending samples in
+    /// its CSV files only); then flushes.
     pub fn finish(&mut self) -> Result<()> {
         self.ready()?;
-        let curves = self
-            .conductivity
-            .as_ref()
-            .and_then(ConductivityFeed::curves);
-        if let (true, Some(c)) = (self.completed, curves) {
-            self.write_curves(&c)?;
+        if self.completed {
+            self.write_pending()?;
+            let curves = self
+                .conductivity
+                .as_ref()
+                .and_then(ConductivityFeed::curves);
+            if let Some(c) = curves {
+                self.write_curves(&c)?;
+            }
         }
         Ok(self.w.flush()?)
     }
@@ -165,30 +191,24 @@ impl H5mdTrajectory {
         Ok(self.w.write_curves(&curves)?)
     }
 
-    /// Flushes the file to disk and says how far it reaches.
+    /// Flushes the file to disk and says how far it reaches, with the pending samples.
     pub fn checkpoint(&mut self) -> Result<H5mdExtent> {
         self.ready()?;
         self.w.flush()?;
         Ok(H5mdExtent {
             frames: self.w.frames() as u64,
             observable_samples: self.w.observable_samples() as u64,
+            pending: self.pending.clone(),
         })
     }
 
     /// Continues after `extent` (see [`H5mdTrajectory::checkpoint`]): the frames and samples
     /// after it are written again, over those in the file ([`H5mdWriter::rewind`]).
     pub fn continue_after(&mut self, extent: H5mdExtent) -> Result<()> {
-        let have = H5mdExtent {
-            frames: self.w.frames() as u64,
-            observable_samples: self.w.observable_samples() as u64,
-        };
+        let have = [self.w.frames(), self.w.observable_samples()].map(|n| n as u64);
         for (what, had, has) in [
-            ("frames", extent.frames, have.frames),
-            (
-                "observable samples",
-                extent.observable_samples,
-                have.observable_samples,
-            ),
+            ("frames", extent.frames, have[0]),
+            ("observable samples", extent.observable_samples, have[1]),
         ] {
             if has < had {
                 bail!(
