@@ -74,10 +74,16 @@ fn csv_rows(path: &std::path::Path) -> Vec<(i64, f64, [f64; 3])> {
 #[test]
 fn h5md_trajectory_holds_the_conductivity_files() {
     let dir = tempfile::tempdir().unwrap();
-    let text = ionic::ionic().replace(
-        "trajectory_every: 20,",
-        "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
-    );
+    // 600 production steps: two blocks of 256 samples and the rest at the end.
+    let text = ionic::ionic()
+        .replace(
+            "trajectory_every: 20,",
+            "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
+        )
+        .replace(
+            "duration_ps: 0.2, production: true",
+            "duration_ps: 0.6, production: true",
+        );
     let input = write(dir.path(), "in.ron", &text);
     let out = run(&["run", "-o", "out"], &input, dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
@@ -85,7 +91,7 @@ fn h5md_trajectory_holds_the_conductivity_files() {
     assert!(!d.join("trajectory.h5").exists());
     let f = hdf5::File::open(d.join("trajectory.h5md")).unwrap();
     let dt = 0.001;
-    // 100 steps of equilibration, then 200 of production: 201 rows from step 100 on.
+    // 100 steps of equilibration, then 600 of production: 601 rows from step 100 on.
     let production_start = 100;
     for (name, csv, unit) in [
         (
@@ -96,10 +102,10 @@ fn h5md_trajectory_holds_the_conductivity_files() {
         ("charge_current", "current.csv", "e Angstrom ps-1"),
     ] {
         let rows = csv_rows(&d.join(csv));
-        assert_eq!(rows.len(), 201, "{csv}");
+        assert_eq!(rows.len(), 601, "{csv}");
         let g = f.group(&format!("observables/{name}")).unwrap();
         let value = g.dataset("value").unwrap();
-        assert_eq!(value.shape(), vec![201, 3], "{name}");
+        assert_eq!(value.shape(), vec![601, 3], "{name}");
         assert_eq!(unit_of(&value), unit);
         let value: Vec<f64> = value.read_raw().unwrap();
         let step: Vec<i64> = g.dataset("step").unwrap().read_raw().unwrap();

@@ -3,7 +3,8 @@
 against the CSV files of the same run.
 
 Runs the small ionic input of the Rust tests (tests/support/ionic.rs: γ-Li3PO4, 128 ions,
-100 steps of equilibration and 200 of production) with `trajectory_format: H5md`, then:
+100 steps of equilibration) with 600 production steps (the series are written 256 samples
+at a time) and `trajectory_format: H5md`, then:
 
 * MDAnalysis opens the file alone, without a topology or a format hint
   (`MDAnalysis.Universe("trajectory.h5md")`), and with structure.xyz as the topology (species
@@ -73,12 +74,14 @@ def build_mdsim():
 
 
 def ionic_input():
-    """The input of tests/support/ionic.rs, writing trajectory.h5md with velocities."""
+    """The input of tests/support/ionic.rs, 600 production steps, writing trajectory.h5md
+    with velocities."""
     text = open(os.path.join(ROOT, "tests", "support", "ionic.rs")).read()
     body = re.search(r'r#"(.*?)"#', text, re.S).group(1)
     return body.replace(
         "trajectory_every: 20,",
-        "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,")
+        "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
+    ).replace("duration_ps: 0.2, production: true", "duration_ps: 0.6, production: true")
 
 
 def read_series(path):
@@ -109,7 +112,7 @@ def check_mdanalysis(run, f):
     n_frames = pos.shape[0]
     check(u.atoms.n_atoms == pos.shape[1] == 128,
           f"MDAnalysis.Universe(trajectory.h5md) alone: {u.atoms.n_atoms} atoms")
-    check(len(u.trajectory) == n_frames == 16, f"  {len(u.trajectory)} frames")
+    check(len(u.trajectory) == n_frames == 36, f"  {len(u.trajectory)} frames")
     worst = {"positions": 0.0, "velocities": 0.0, "cell": 0.0, "time": 0.0}
     seen_data = set()
     for ts in u.trajectory:
@@ -121,7 +124,8 @@ def check_mdanalysis(run, f):
         worst["cell"] = max(worst["cell"], np.abs(ts.dimensions[:3] - lengths).max())
         worst["time"] = max(worst["time"], abs(ts.time - part["position/time"][k]))
         seen_data |= set(ts.data)
-    check(worst["positions"] < 1e-4, f"  positions as h5py reads them (max |Δ| {worst['positions']:.1e} Å, float32)")
+    check(worst["positions"] < 1e-4,
+          f"  positions as h5py reads them (max |Δ| {worst['positions']:.1e} Å, float32)")
     check(worst["velocities"] < 1e-4, f"  velocities (max |Δ| {worst['velocities']:.1e} Å/ps)")
     check(worst["cell"] < 1e-4, f"  cell lengths (max |Δ| {worst['cell']:.1e} Å)")
     check(worst["time"] < 1e-9, f"  times in ps (max |Δ| {worst['time']:.1e})")
@@ -144,7 +148,8 @@ def check_h5py(run, f):
         g = f["observables"][name]
         step, time, values = read_series(os.path.join(run, csv))
         h5_step, h5_time, h5_value = g["step"][()], g["time"][()], g["value"][()]
-        check(h5_value.shape == values.shape == (201, 3), f"/observables/{name}: {h5_value.shape} rows as {csv}")
+        check(h5_value.shape == values.shape == (601, 3),
+              f"/observables/{name}: {h5_value.shape} rows as {csv}")
         check(np.array_equal(h5_value.view(np.uint64), values.view(np.uint64)),
               f"  value equals {csv} bit for bit")
         check(np.array_equal(h5_step, step + PRODUCTION_START), "  step = production step + 100")
