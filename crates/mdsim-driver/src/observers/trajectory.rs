@@ -38,14 +38,15 @@ impl TrajectoryWriter {
             }
             #[cfg(feature = "hdf5")]
             TrajectoryFormat::H5md => {
-                Trajectory::H5md(super::trajectory_h5md::H5mdTrajectory::create(
+                let h5md = super::trajectory_h5md::H5mdTrajectory::create(
                     dir,
                     system,
                     out.trajectory_velocities,
                     setup.timestep_ps,
                     setup.total_steps(),
                     conductivity,
-                )?)
+                )?;
+                Trajectory::H5md(Box::new(h5md))
             }
             // Refused when the input is loaded; kept as an error, never a panic.
             #[cfg(not(feature = "hdf5"))]
@@ -128,7 +129,7 @@ enum Trajectory {
         velocities: bool,
     },
     #[cfg(feature = "hdf5")]
-    H5md(super::trajectory_h5md::H5mdTrajectory),
+    H5md(Box<super::trajectory_h5md::H5mdTrajectory>),
 }
 
 /// One extended-XYZ frame of the system.
