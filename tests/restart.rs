@@ -212,6 +212,70 @@ fn h5md_trajectory_continues_bit_for_bit() {
     straight_vs_stopped(&text, &[(137, "1"), (290, "2")], "1");
 }
 
+/// The ionic cell writing trajectory.h5md, which then holds the conductivity series too,
+/// with 600 production steps (the series are written 256 samples at a time).
+#[cfg(feature = "hdf5")]
+fn ionic_h5md() -> String {
+    ionic::ionic()
+        .replace(
+            "trajectory_every: 20,",
+            "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
+        )
+        .replace(
+            "duration_ps: 0.2, production: true",
+            "duration_ps: 0.6, production: true",
+        )
+}
+
+/// How many conductivity samples trajectory.h5md holds, if any.
+#[cfg(feature = "hdf5")]
+fn h5md_samples(dir: &Path) -> Option<usize> {
+    let f = hdf5::File::open(dir.join("trajectory.h5md")).unwrap();
+    let ds = f.dataset("observables/polarization_displacement/value");
+    ds.ok().map(|ds| ds.shape()[0])
+}
+
+/// trajectory.h5md with the conductivity series (ΔP and J every production step) and curves
+/// continues to the same bytes: stopped in the equilibration (the series do not exist yet),
+/// in the production before and after the first block of samples was written, and, with the
+/// files grown past the checkpoint the run continues from, across the start of the
+/// production, across a block and after the end.
+#[cfg(feature = "hdf5")]
+#[test]
+fn h5md_conductivity_series_continue_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = write(d, "in.ron", &ionic_h5md());
+    let input = input.to_str().unwrap();
+    ok(&mdsim_in(d, &["run", input, "-o", "straight"]));
+    assert_eq!(h5md_samples(&d.join("straight")), Some(601));
+    // Stops, each writing a checkpoint at the step it stops at; the samples of an incomplete
+    // block are in the checkpoint, not yet in the file.
+    ok(&mdsim_in(
+        d,
+        &["run", input, "-o", "cut", "--stop-after", "61"],
+    ));
+    ok(&mdsim_in(d, &["resume", "cut", "--stop-after", "187"]));
+    assert_eq!(h5md_samples(&d.join("cut")), None);
+    ok(&mdsim_in(d, &["resume", "cut", "--stop-after", "500"]));
+    assert_eq!(h5md_samples(&d.join("cut")), Some(256));
+    ok(&mdsim_in(d, &["resume", "cut", "--threads", "2"]));
+    assert_same_folder(&d.join("straight"), &d.join("cut"));
+    // Stopped after `stop`, continued from `from` (a checkpoint.bin torn by a kill).
+    for (stop, from) in [("110", 80), ("400", 360), ("700", 680)] {
+        let cut = d.join(format!("torn-{stop}"));
+        let cut_name = cut.to_str().unwrap();
+        ok(&mdsim_in(
+            d,
+            &["run", input, "-o", cut_name, "--stop-after", stop],
+        ));
+        std::fs::remove_file(cut.join("checkpoint.bin")).unwrap();
+        let err = ok(&mdsim_in(d, &["resume", cut_name]));
+        assert!(err.contains(&format!("after step {from} of 700")), "{err}");
+        assert_same_folder(&d.join("straight"), &cut);
+    }
+}
+
 /// Waits for the child to finish, at most `limit`.
 fn wait(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
     let start = Instant::now();

@@ -326,7 +326,7 @@ pub struct OutputInput {
     /// Steps between trajectory frames; 0 = no trajectory.
     #[serde(default)]
     pub trajectory_every: u64,
-    /// `Xyz` (trajectory.xyz, extended XYZ) or `H5md` (trajectory.h5, needs the `hdf5` build).
+    /// `Xyz` (trajectory.xyz, extended XYZ) or `H5md` (trajectory.h5md, needs the `hdf5` build).
     #[serde(default)]
     pub trajectory_format: TrajectoryFormat,
     /// Include velocities in trajectory frames.

@@ -5,8 +5,10 @@
 //! at the end σ (spectral, with the Einstein and Green–Kubo values beside it), σ_tr, the
 //! Haven ratio and D* with errors go into results.json, the curves into msd.csv and
 //! msd.svg, and everything the estimators need into conductivity_data.json (for
-//! `mdsim analyze`).
+//! `mdsim analyze`). The rows and the curves are also published
+//! ([`ConductivityFeed`]) for the H5MD trajectory, which stores them too.
 
+use super::conductivity_feed::{ConductivityFeed, Curve, MsdCurves, SeriesSample};
 use super::conductivity_plot::msd_svg;
 use super::running::RunningConductivity;
 use crate::observer::{Observer, Saved, State};
@@ -21,7 +23,7 @@ use mdsim_transport::conductivity::{
     push_row, AnalysisOptions, ConductivityAccumulator, ConductivityConfig, ConductivityData,
     ConductivityReport, ReferenceFrame, CURRENT_HEADER, POLARIZATION_HEADER,
 };
-use mdsim_transport::{FitWindowSpec, TransportError};
+use mdsim_transport::{BlockedCurves, FitWindowSpec, TransportError};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -43,6 +45,7 @@ pub struct Conductivity {
     /// Steps between running estimates (the thermo interval).
     thermo_every: u64,
     running: RunningConductivity,
+    feed: ConductivityFeed,
     options: AnalysisOptions,
     dir: PathBuf,
     unwrapped: Vec<[f64; 3]>,
@@ -62,8 +65,14 @@ struct Accumulated {
 
 impl Conductivity {
     /// `None` when the input's conductivity does not apply (see
-    /// [`mdsim_io::conductivity::resolve`]).
-    pub fn new(setup: &Setup, dir: &RunDir, running: RunningConductivity) -> Result<Option<Self>> {
+    /// [`mdsim_io::conductivity::resolve`]). Publishes running estimates in `running`, the
+    /// series rows and the final curves in `feed`.
+    pub fn new(
+        setup: &Setup,
+        dir: &RunDir,
+        running: RunningConductivity,
+        feed: ConductivityFeed,
+    ) -> Result<Option<Self>> {
         let Some((acc, options)) = Self::accumulator(setup)? else {
             return Ok(None);
         };
@@ -80,6 +89,7 @@ impl Conductivity {
             current: dir.growing_file("current.csv", &format!("{CURRENT_HEADER}\n"))?,
             thermo_every: setup.input.output.thermo_every,
             running,
+            feed,
             options,
             dir: dir.path().to_path_buf(),
             unwrapped: Vec::new(),
@@ -202,6 +212,11 @@ impl Observer for Conductivity {
             push_row(&mut self.line, r.step, r.time_ps, v);
             out.raw(&self.line)?;
         }
+        self.feed.publish_sample(SeriesSample {
+            step: s.step,
+            polarization: r.polarization,
+            current: r.current,
+        });
         if s.step.is_multiple_of(self.thermo_every) {
             self.running
                 .set(self.state.acc.running(self.mean_temperature()));
@@ -222,7 +237,9 @@ impl Observer for Conductivity {
             serde_json::to_string(&stored)?.as_bytes(),
         )?;
         let data = stored.data;
-        std::fs::write(self.dir.join("msd.csv"), msd_csv(&data))?;
+        let curves = msd_curves(&data);
+        std::fs::write(self.dir.join("msd.csv"), msd_csv(&curves))?;
+        self.feed.publish_curves(curves);
         match self.analyze(&data) {
             Ok(report) => {
                 if let Err(e) = msd_svg(&self.dir.join("msd.svg"), &data, &report) {
@@ -253,29 +270,56 @@ impl Observer for Conductivity {
     }
 }
 
-/// msd.csv: the per-atom tracer MSD of every species in the reference frame and the
-/// collective MSD |Σ q Δr|², each with its block standard error.
-fn msd_csv(d: &ConductivityData) -> String {
-    let names = &d.system.names;
+/// The per-atom tracer MSD of every species in the reference frame and the collective MSD
+/// |Σ q Δr|², each with its block standard error, cut to the lags all of them reach.
+fn msd_curves(d: &ConductivityData) -> MsdCurves {
+    let curve = |c: &BlockedCurves, g: usize| Curve {
+        value: c.pooled_mean(g),
+        stderr: c.block_stderr(g),
+    };
+    let tracer: Vec<(String, Curve)> = (d.system.names.iter().enumerate())
+        .map(|(g, name)| (name.clone(), curve(&d.tracer, g)))
+        .collect();
+    let collective = curve(&d.collective, 0);
+    let mut lag_ps = d.tracer.lag_times_ps();
+    let rows = (tracer.iter().map(|(_, c)| c))
+        .chain([&collective])
+        .flat_map(|c| [c.value.len(), c.stderr.len()])
+        .fold(lag_ps.len(), usize::min);
+    lag_ps.truncate(rows);
+    let cut = |mut c: Curve| {
+        c.value.truncate(rows);
+        c.stderr.truncate(rows);
+        c
+    };
+    MsdCurves {
+        lag_ps,
+        frame: d.system.frame,
+        tracer: tracer.into_iter().map(|(n, c)| (n, cut(c))).collect(),
+        collective: cut(collective),
+    }
+}
+
+/// msd.csv: the curves of [`msd_curves`], a row per lag.
+fn msd_csv(c: &MsdCurves) -> String {
     let mut header = vec!["lag_ps".to_string()];
-    let mut columns: Vec<Vec<f64>> = vec![d.tracer.lag_times_ps()];
-    for (g, name) in names.iter().enumerate() {
+    let mut columns: Vec<&[f64]> = vec![&c.lag_ps];
+    for (name, curve) in &c.tracer {
         header.push(format!("msd_{name}_A2"));
         header.push(format!("msd_{name}_stderr_A2"));
-        columns.push(d.tracer.pooled_mean(g));
-        columns.push(d.tracer.block_stderr(g));
+        columns.push(&curve.value);
+        columns.push(&curve.stderr);
     }
     header.push("msd_charge_e2A2".into());
     header.push("msd_charge_stderr_e2A2".into());
-    columns.push(d.collective.pooled_mean(0));
-    columns.push(d.collective.block_stderr(0));
-    let rows = columns.iter().map(Vec::len).min().unwrap_or(0);
+    columns.push(&c.collective.value);
+    columns.push(&c.collective.stderr);
     let mut out = format!(
         "# tracer MSD per atom in the {:?} frame (Å²) and collective |Σ q Δr|² (e²Å²), block standard errors\n{}\n",
-        d.system.frame,
+        c.frame,
         header.join(",")
     );
-    for k in 0..rows {
+    for k in 0..c.lag_ps.len() {
         let row: Vec<String> = columns.iter().map(|c| format!("{:.10e}", c[k])).collect();
         out.push_str(&row.join(","));
         out.push('\n');

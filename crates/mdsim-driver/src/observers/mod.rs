@@ -4,6 +4,7 @@
 
 pub mod averages;
 pub mod conductivity;
+pub mod conductivity_feed;
 mod conductivity_plot;
 pub mod final_structure;
 pub mod health;
@@ -15,11 +16,14 @@ pub mod running;
 pub mod sampling;
 pub mod thermo;
 pub mod trajectory;
+#[cfg(feature = "hdf5")]
+pub mod trajectory_h5md;
 pub mod vacf;
 
 use crate::observer::Observer;
 use crate::output::RunDir;
 use anyhow::Result;
+use conductivity_feed::ConductivityFeed;
 use mdsim_core::System;
 use mdsim_io::Setup;
 use running::RunningConductivity;
@@ -32,12 +36,22 @@ pub fn transport(
     dir: &RunDir,
     running: &RunningConductivity,
 ) -> Result<Vec<Box<dyn Observer>>> {
+    transport_with_feed(setup, dir, running, &ConductivityFeed::default())
+}
+
+/// [`transport`], the conductivity publishing its series and curves in `feed` too.
+pub fn transport_with_feed(
+    setup: &Setup,
+    dir: &RunDir,
+    running: &RunningConductivity,
+    feed: &ConductivityFeed,
+) -> Result<Vec<Box<dyn Observer>>> {
     let sampling = sampling::Sampling::new(setup);
     let mut list: Vec<Box<dyn Observer>> = Vec::new();
     if let Some(why) = conductivity::too_short(setup) {
         list.push(Box::new(note::Note::warn(why)));
     }
-    if let Some(o) = conductivity::Conductivity::new(setup, dir, running.clone())? {
+    if let Some(o) = conductivity::Conductivity::new(setup, dir, running.clone(), feed.clone())? {
         list.push(Box::new(o));
     } else if let Some(o) = msd::Msd::new(setup, sampling, dir.join("msd.csv"))? {
         list.push(Box::new(o));
@@ -65,26 +79,31 @@ pub fn validate(setup: &Setup) -> Result<()> {
 
 /// Every observer of `mdsim run`, for the starting `system`, writing into `dir`. The
 /// transport observers come before the thermo log and the progress lines, which show the
-/// running conductivity estimate of the same step.
+/// running conductivity estimate of the same step, and before the trajectory, whose H5MD
+/// file stores the conductivity series of the same step.
 pub fn standard(setup: &Setup, system: &System, dir: &RunDir) -> Result<Vec<Box<dyn Observer>>> {
     let out = &setup.input.output;
     let running = RunningConductivity::default();
+    let feed = ConductivityFeed::default();
     let conductivity_on = conductivity::Conductivity::accumulator(setup)?.is_some();
     let mut list: Vec<Box<dyn Observer>> = vec![Box::new(health::Health::new(setup, system))];
-    list.extend(transport(setup, dir, &running)?);
+    list.extend(transport_with_feed(setup, dir, &running, &feed)?);
     list.push(Box::new(thermo::ThermoLog::create(
         dir,
         out.thermo_every,
         conductivity_on.then(|| running.clone()),
     )?));
     list.push(Box::new(averages::Averages::new(out.thermo_every)));
+    #[cfg(feature = "hdf5")]
+    if let Some(why) = trajectory_h5md::unreadable_by_mdanalysis(setup, conductivity_on) {
+        list.push(Box::new(note::Note::warn(why)));
+    }
     if out.trajectory_every > 0 {
         list.push(Box::new(trajectory::TrajectoryWriter::create(
             dir,
-            out.trajectory_format,
+            setup,
             system,
-            out.trajectory_velocities,
-            out.trajectory_every,
+            conductivity_on.then_some(feed),
         )?));
     }
     list.push(Box::new(final_structure::FinalStructure::new(
