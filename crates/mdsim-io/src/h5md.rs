@@ -9,7 +9,7 @@
 //! /h5md                       attr version: int32[2] = [1, 1]
 //! /h5md/author                attr name: string = "mdsim"
 //! /h5md/creator               attr name: string = "mdsim", attr version: string = crate version
-//! /particles/trajectory/species   int32[N] (index into `names`), attr names: string[S]
+//! /particles/trajectory/species   int32[N] (index into `names`), attr names: string[species]
 //! /particles/trajectory/mass      float64[N], attr unit = "u"
 //! /particles/trajectory/box       attr dimension: int32 = 3, attr boundary: string[3] = "periodic"
 //! /particles/trajectory/box/edges/value     float64[var][3][3] (rows = lattice vectors a, b, c),
@@ -43,9 +43,10 @@
 //! H5MD recommends, without object creation or modification times (the same run gives the
 //! same bytes). A run continued from a checkpoint ends with the bytes of one that never
 //! stopped, because where HDF5 puts things never depends on what it did earlier in the same
-//! session: chunks get their place when a series grows into them, the frames written again
-//! go into the blocks they had ([`H5mdWriter::rewind`]: nothing is freed), and the file is
-//! closed and opened again before new objects are created after the first frames.
+//! session: chunks get their place when a series grows into them (the observables a whole
+//! chunk at a time, [`OBSERVABLE_BLOCK`]), the frames written again go into the blocks they
+//! had ([`H5mdWriter::rewind`]: nothing is freed), and the file is closed and opened again
+//! before new objects are created after the first frames.
 
 use hdf5::dataset::{AllocTime, FillTime};
 use hdf5::types::{FixedAscii, TypeDescriptor, VarLenUnicode};
