@@ -164,9 +164,9 @@ fn trajectory_file(p: &Path) -> Result<PathBuf> {
     if xyz.exists() {
         return Ok(xyz);
     }
-    if p.join("trajectory.h5").exists() {
+    if p.join("trajectory.h5md").exists() {
         bail!(
-            "{}: only an H5MD trajectory (trajectory.h5) is there; the compare mode reads extended XYZ: rerun with trajectory_format: Xyz",
+            "{}: only an H5MD trajectory (trajectory.h5md) is there; the compare mode reads extended XYZ: rerun with trajectory_format: Xyz",
             p.display()
         );
     }
