@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::accumulator::{frame_shift, weighted_sum};
 use super::config::{frame_weights, ReferenceFrame};
-use super::green_kubo::{green_kubo_integral, GreenKuboIntegral};
+use super::green_kubo::{
+    current_coherence, green_kubo_integral, GreenKuboIntegral, MIN_CURRENT_COHERENCE,
+};
 use crate::correlator::BlockedCurves;
 use crate::fit::{
     choose_window_from, FitWindow, FitWindowSpec, WindowChoice, CONDUCTIVITY_MIN_START_FRACTION,
@@ -502,19 +504,15 @@ impl ConductivityData {
                 acf.lag_ps(acf.max_lag)
             ));
         }
-        let (c0, c1) = (
-            acf.pooled_mean(0).first().copied(),
-            acf.pooled_mean(0).get(1).copied(),
-        );
-        if let (Some(c0), Some(c1), true) = (c0, c1, opts.instantaneous_current) {
-            if c0 > 0.0 && c1 < MIN_CURRENT_COHERENCE * c0 {
+        let coherence = current_coherence(acf);
+        if let (Some(r), true) = (coherence, opts.instantaneous_current) {
+            if r < MIN_CURRENT_COHERENCE {
                 notes.push(format!(
                     "no Green–Kubo σ: the current sampled every {:.4} ps does not resolve its own \
-                     correlation (⟨J(0)·J(Δt)⟩/⟨J²⟩ = {:.2} < {MIN_CURRENT_COHERENCE}); its \
+                     correlation (⟨J(0)·J(Δt)⟩/⟨J²⟩ = {r:.2} < {MIN_CURRENT_COHERENCE}); its \
                      integral would be aliased. Velocities every MD step are needed (a run has \
                      them); σ from the positions (spectral, Einstein) is not affected",
                     acf.dt_ps,
-                    c1 / c0
                 ));
                 return None;
             }
@@ -566,13 +564,6 @@ impl ConductivityData {
             .collect()
     }
 }
-
-/// The current correlation one sample apart must keep this fraction of ⟨J²⟩ for the
-/// Green–Kubo integral to be resolved: cos(ωΔt) ≥ 0.9 is ≥ 14 samples per period of the
-/// fastest (optical) oscillation. An MD run samples every step (≈ 0.99 for ionic solids at
-/// 1 fs); a trajectory with velocities every 50 fs does not (0.19 on the model cell at 1200 K,
-/// where the aliased integral read 166 S/cm against 1.45).
-const MIN_CURRENT_COHERENCE: f64 = 0.9;
 
 /// Borrowed view of the block curves the tracer and Einstein estimators need (no copy of the
 /// stored series: cheap enough for running estimates).
