@@ -212,21 +212,6 @@ fn h5md_trajectory_continues_bit_for_bit() {
     straight_vs_stopped(&text, &[(137, "1"), (290, "2")], "1");
 }
 
-/// The ionic cell writing trajectory.h5md, which then holds the conductivity series too,
-/// with 600 production steps (the series are written 256 samples at a time).
-#[cfg(feature = "hdf5")]
-fn ionic_h5md() -> String {
-    ionic::ionic()
-        .replace(
-            "trajectory_every: 20,",
-            "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
-        )
-        .replace(
-            "duration_ps: 0.2, production: true",
-            "duration_ps: 0.6, production: true",
-        )
-}
-
 /// How many conductivity samples trajectory.h5md holds, if any.
 #[cfg(feature = "hdf5")]
 fn h5md_samples(dir: &Path) -> Option<usize> {
@@ -245,7 +230,7 @@ fn h5md_samples(dir: &Path) -> Option<usize> {
 fn h5md_conductivity_series_continue_bit_for_bit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let input = write(d, "in.ron", &ionic_h5md());
+    let input = write(d, "in.ron", &ionic::ionic_h5md());
     let input = input.to_str().unwrap();
     ok(&mdsim_in(d, &["run", input, "-o", "straight"]));
     assert_eq!(h5md_samples(&d.join("straight")), Some(601));

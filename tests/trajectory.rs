@@ -75,15 +75,7 @@ fn csv_rows(path: &std::path::Path) -> Vec<(i64, f64, [f64; 3])> {
 fn h5md_trajectory_holds_the_conductivity_files() {
     let dir = tempfile::tempdir().unwrap();
     // 600 production steps: two blocks of 256 samples and the rest at the end.
-    let text = ionic::ionic()
-        .replace(
-            "trajectory_every: 20,",
-            "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
-        )
-        .replace(
-            "duration_ps: 0.2, production: true",
-            "duration_ps: 0.6, production: true",
-        );
+    let text = ionic::ionic_h5md();
     let input = write(dir.path(), "in.ron", &text);
     let out = run(&["run", "-o", "out"], &input, dir.path());
     assert!(out.status.success(), "{}", stderr(&out));

@@ -51,3 +51,20 @@ pub fn ionic() -> String {
 )"#
     .to_string()
 }
+
+/// The ionic cell writing trajectory.h5md, which then holds the conductivity series too,
+/// with 600 production steps (the series are written 256 samples at a time).
+#[cfg(feature = "hdf5")]
+// Not every test file that includes this module uses it.
+#[allow(dead_code)]
+pub fn ionic_h5md() -> String {
+    ionic()
+        .replace(
+            "trajectory_every: 20,",
+            "trajectory_every: 20, trajectory_format: H5md, trajectory_velocities: true,",
+        )
+        .replace(
+            "duration_ps: 0.2, production: true",
+            "duration_ps: 0.6, production: true",
+        )
+}
