@@ -1,11 +1,12 @@
 //! The engine: a system, its force field and neighbour list, and the integrators that move it.
 
-use crate::coulomb::{Coulomb, CoulombParams};
+use crate::coulomb::{Coulomb, CoulombParams, TABLE_ERROR_FRACTION};
 use crate::forces::{pair_forces, ForceWorkspace};
 use crate::neighbor::{NeighborList, NeighborListState};
 use crate::pair::{GeneralKernel, LjKernel, PairPotential};
 use crate::safety::{HardMinimum, Violation};
 use crate::system::System;
+use crate::tabulated::TabulatedKernel;
 use crate::thermostat::NoseHooverChain;
 use crate::units::EV_TO_AMU_A2_PS2;
 use serde::{Deserialize, Serialize};
@@ -20,10 +21,12 @@ pub struct ForceField {
     short_range: ShortRange,
 }
 
-/// The pair kernel: a specialised one for pure Lennard-Jones, a general sum of terms else.
+/// The pair kernel: a specialised one for pure Lennard-Jones, tables for charged systems
+/// (when they meet the accuracy), a general sum of terms else.
 #[derive(Clone, Debug)]
 enum ShortRange {
     LennardJones(LjKernel),
+    Tabulated(TabulatedKernel),
     General(GeneralKernel),
 }
 
@@ -36,9 +39,20 @@ impl ForceField {
     ) -> Self {
         let short_range = match (coulomb, LjKernel::from_potential(&pair)) {
             (None, Some(lj)) => ShortRange::LennardJones(lj),
-            _ => {
-                let real = coulomb.map(|p| (p.real_space(), species_charges));
-                ShortRange::General(GeneralKernel::new(&pair, real))
+            (None, None) => ShortRange::General(GeneralKernel::new(&pair, None)),
+            (Some(params), _) => {
+                let real = params.real_space();
+                let max_error = TABLE_ERROR_FRACTION * params.table_accuracy();
+                let tables = real.table().and_then(|_| {
+                    TabulatedKernel::new(&pair, &real, species_charges, max_error)
+                });
+                match tables {
+                    Some(k) => ShortRange::Tabulated(k),
+                    None => ShortRange::General(GeneralKernel::new(
+                        &pair,
+                        Some((real, species_charges)),
+                    )),
+                }
             }
         };
         Self {
@@ -161,6 +175,7 @@ impl Engine {
         let (x, t, f) = (&s.positions, &s.types, &mut s.forces);
         let pair = match &self.force_field.short_range {
             ShortRange::LennardJones(k) => pair_forces(k, nl, x, t, f, ws, with_energy),
+            ShortRange::Tabulated(k) => pair_forces(k, nl, x, t, f, ws, with_energy),
             ShortRange::General(k) => pair_forces(k, nl, x, t, f, ws, with_energy),
         };
         let mut e = Energies {

@@ -173,9 +173,10 @@ fn chunk_forces<K: PairKernel, const ENERGY: bool>(
     if avx2 {
         // SAFETY: the CPU has AVX2 (ForceWorkspace::avx2).
         return unsafe {
-            match kernel.as_lennard_jones() {
-                Some(lj) => avx2::lj_pairs::<ENERGY>(lj, chunk, view),
-                None => chunk_forces_avx2::<K, ENERGY>(kernel, chunk, view),
+            match (kernel.as_lennard_jones(), kernel.as_tabulated()) {
+                (Some(lj), _) => avx2::lj_pairs::<ENERGY>(lj, chunk, view),
+                (_, Some(tab)) => avx2::tabulated_pairs::<ENERGY>(tab, chunk, view),
+                _ => chunk_forces_avx2::<K, ENERGY>(kernel, chunk, view),
             }
         };
     }
@@ -320,7 +321,8 @@ mod tests {
 
     /// The same bits with the AVX2 code and with the baseline code, and with 1 and 3 threads,
     /// for Lennard-Jones with one and two species and for an ionic force field (Buckingham
-    /// + real-space Coulomb): a triclinic box, random positions, several chunks and groups.
+    /// + real-space Coulomb), exact and tabulated: a triclinic box, random positions, several
+    /// chunks and groups.
     #[test]
     fn same_bits_for_any_simd_and_thread_count() {
         let cell = Cell::new([31.0, 0.0, 0.0], [4.0, 30.0, 0.0], [-3.0, 2.5, 32.0]).unwrap();
@@ -363,5 +365,11 @@ mod tests {
         let mut nl = NeighborList::new(10.0, 1.0);
         nl.build(&cell, &positions);
         check(&|avx2, threads| result_bits(&ionic, &nl, &positions, &types, avx2, threads));
+        // Tables (random positions: many pairs closer than the tables' start take the exact
+        // kernel).
+        let (p, coulomb, q) = crate::tabulated::tests::lpso();
+        let tab = crate::tabulated::TabulatedKernel::new(&p, &coulomb, &q, 1e-9).unwrap();
+        let types: Vec<usize> = (0..positions.len()).map(|i| i % 4).collect();
+        check(&|avx2, threads| result_bits(&tab, &nl, &positions, &types, avx2, threads));
     }
 }

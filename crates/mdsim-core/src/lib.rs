@@ -18,6 +18,7 @@ pub mod reduction;
 pub mod safety;
 mod simd;
 pub mod system;
+pub mod tabulated;
 pub mod thermostat;
 pub mod units;
 pub mod velocities;

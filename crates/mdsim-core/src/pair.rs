@@ -222,6 +222,12 @@ pub trait PairKernel: Sync {
         None
     }
 
+    /// The tabulated ionic kernel, which the force loop has a hand-vectorised version of.
+    #[inline(always)]
+    fn as_tabulated(&self) -> Option<&crate::tabulated::TabulatedKernel> {
+        None
+    }
+
     /// [`Self::eval`] of [`LANES`] pairs; a lane with `r2 = +∞` is unused and gives zeros.
     /// Must give the same bits as `eval` lane by lane.
     #[inline(always)]
@@ -476,21 +482,66 @@ impl GeneralKernel {
     }
 }
 
+impl GeneralKernel {
+    /// The short-range terms of a pair at squared distance `r2`, ignoring the cutoff.
+    #[inline(always)]
+    fn short_range_part(p: &GeneralPair, r2: f64) -> PairEval {
+        let r = r2.sqrt();
+        let mut du = 0.0;
+        let mut out = PairEval {
+            short_range: -p.e_shift,
+            ..Default::default()
+        };
+        for t in &p.terms {
+            let (u, d) = t.energy_derivative(r);
+            out.short_range += u;
+            du += d;
+        }
+        out.f_over_r = -du / r;
+        out
+    }
+
+    /// [`PairKernel::eval`] as if there were no cutoffs (the terms continued past them), to
+    /// fit tables up to the end of the bin that holds a cutoff.
+    pub(crate) fn eval_uncut(&self, tij: usize, r2: f64) -> PairEval {
+        let p = &self.table[tij];
+        let mut out = PairEval::default();
+        if !p.terms.is_empty() {
+            out = Self::short_range_part(p, r2);
+        }
+        if let (Some(c), true) = (&self.coulomb, p.qq != 0.0) {
+            let (e, f) = c.pair(p.qq, r2);
+            out.coulomb = e;
+            out.f_over_r += f;
+        }
+        out
+    }
+
+    /// Of pair type `tij`: the short-range cutoff² (`None` without terms), the charge product
+    /// q_i q_j (e²), and the largest repair radius of its Buckingham terms (Å, 0 if none).
+    pub(crate) fn pair_info(&self, tij: usize) -> (Option<f64>, f64, f64) {
+        let p = &self.table[tij];
+        let r0 = p
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                PairTerm::Buckingham {
+                    repair: Some(rep), ..
+                } => Some(rep.r0),
+                _ => None,
+            })
+            .fold(0.0, f64::max);
+        ((!p.terms.is_empty()).then_some(p.rc2), p.qq, r0)
+    }
+}
+
 impl PairKernel for GeneralKernel {
     #[inline]
     fn eval(&self, tij: usize, r2: f64) -> PairEval {
         let p = &self.table[tij];
         let mut out = PairEval::default();
         if r2 < p.rc2 && !p.terms.is_empty() {
-            let r = r2.sqrt();
-            let mut du = 0.0;
-            out.short_range = -p.e_shift;
-            for t in &p.terms {
-                let (u, d) = t.energy_derivative(r);
-                out.short_range += u;
-                du += d;
-            }
-            out.f_over_r = -du / r;
+            out = Self::short_range_part(p, r2);
         }
         self.add_coulomb(tij, r2, &mut out);
         out

@@ -56,14 +56,20 @@ impl CoulombParams {
     /// The real-space term of the pair loop, tabulated when the table is accurate enough for
     /// the requested accuracy ([`RealSpaceCoulomb::tabulated`]; DSF: for 1e-6).
     pub fn real_space(&self) -> RealSpaceCoulomb {
+        let term = match self {
+            CoulombParams::Ewald(p) => RealSpaceCoulomb::new(p.alpha, p.real_cutoff),
+            CoulombParams::Pme(p) => RealSpaceCoulomb::new(p.alpha, p.real_cutoff),
+            CoulombParams::Dsf(p) => p.real_space(),
+        };
+        term.tabulated(self.table_accuracy())
+    }
+
+    /// The relative force accuracy tables must serve: the requested one (DSF: 1e-6).
+    pub fn table_accuracy(&self) -> f64 {
         match self {
-            CoulombParams::Ewald(p) => {
-                RealSpaceCoulomb::new(p.alpha, p.real_cutoff).tabulated(p.accuracy)
-            }
-            CoulombParams::Pme(p) => {
-                RealSpaceCoulomb::new(p.alpha, p.real_cutoff).tabulated(p.accuracy)
-            }
-            CoulombParams::Dsf(p) => p.real_space().tabulated(1e-6),
+            CoulombParams::Ewald(p) => p.accuracy,
+            CoulombParams::Pme(p) => p.accuracy,
+            CoulombParams::Dsf(_) => 1e-6,
         }
     }
 

@@ -73,6 +73,12 @@ impl RealSpaceCoulomb {
         self
     }
 
+    /// The same term without a table (exact erfc and exp).
+    pub fn exact(mut self) -> Self {
+        self.table = None;
+        self
+    }
+
     /// The table in use, if any.
     pub fn table(&self) -> Option<&Table> {
         self.table.as_deref()

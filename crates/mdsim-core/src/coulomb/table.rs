@@ -23,7 +23,8 @@ pub const MANTISSA_BITS: u32 = 8;
 /// the exact term.
 pub const S_MIN: f64 = 1.0;
 
-const SHIFT: u32 = 52 - MANTISSA_BITS;
+/// Bits of r² below the bin index.
+pub(crate) const SHIFT: u32 = 52 - MANTISSA_BITS;
 
 /// One bin: the coefficients of E and G (c₀ + t(c₁ + t(c₂ + t c₃))), in one cache line.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -45,12 +46,13 @@ pub struct Table {
     pub max_energy_error: f64,
 }
 
-fn bin_start(index: u64) -> f64 {
+/// r² at the start of bin `index` (bits of r² >> [`SHIFT`]).
+pub(crate) fn bin_start(index: u64) -> f64 {
     f64::from_bits(index << SHIFT)
 }
 
 /// Cubic through (0, y0), (h/3, y1), (2h/3, y2), (h, y3), as coefficients in t.
-fn cubic(h: f64, y: [f64; 4]) -> [f64; 4] {
+pub(crate) fn cubic(h: f64, y: [f64; 4]) -> [f64; 4] {
     // Newton divided differences on the equally spaced nodes, then expanded.
     let d = h / 3.0;
     let f01 = (y[1] - y[0]) / d;

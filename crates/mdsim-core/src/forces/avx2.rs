@@ -1,13 +1,16 @@
-//! The AVX2 copy of the pair loop for Lennard-Jones ([`super::chunk_pairs`] with
-//! [`LjKernel`]): the four lanes of one vector are the four pairs the generic loop evaluates
-//! together, and every operation is the generic loop's, in the same order (no FMA), so both
-//! give the same bits; the unit test `avx2_and_generic_loops_agree_bitwise` checks it.
+//! The AVX2 copies of the pair loop for Lennard-Jones and for the tabulated ionic kernel
+//! ([`super::chunk_pairs`] with [`LjKernel`] and [`TabulatedKernel`]): the four lanes of one
+//! vector are the four pairs the generic loop evaluates together, and every operation is the
+//! generic loop's, in the same order (no FMA), so both give the same bits; the unit test
+//! `same_bits_for_any_simd_and_thread_count` checks it.
 //! Positions and forces are padded to four components, so one atom moves with one load and
 //! a 4×4 transpose turns four atoms into x, y and z vectors.
 
 use super::{lane_sum, ChunkView, PairTotals};
+use crate::coulomb::table::SHIFT;
 use crate::neighbor::Chunk;
 use crate::pair::{LjCoefficients, LjKernel, PairKernel, LANES};
+use crate::tabulated::{TabulatedKernel, TabulatedPair};
 use std::arch::x86_64::*;
 
 /// Rows [x, y, z, w] of four atoms → vectors (x₀..x₃), (y₀..y₃), (z₀..z₃).
@@ -22,6 +25,22 @@ fn transpose_in(p: [__m256d; 4]) -> [__m256d; 3] {
         _mm256_permute2f128_pd::<0x20>(t0, t2),
         _mm256_permute2f128_pd::<0x20>(t1, t3),
         _mm256_permute2f128_pd::<0x31>(t0, t2),
+    ]
+}
+
+/// Rows of four numbers → columns (a 4×4 transpose).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn transpose4(p: [__m256d; 4]) -> [__m256d; 4] {
+    let t0 = _mm256_unpacklo_pd(p[0], p[1]);
+    let t1 = _mm256_unpackhi_pd(p[0], p[1]);
+    let t2 = _mm256_unpacklo_pd(p[2], p[3]);
+    let t3 = _mm256_unpackhi_pd(p[2], p[3]);
+    [
+        _mm256_permute2f128_pd::<0x20>(t0, t2),
+        _mm256_permute2f128_pd::<0x20>(t1, t3),
+        _mm256_permute2f128_pd::<0x31>(t0, t2),
+        _mm256_permute2f128_pd::<0x31>(t1, t3),
     ]
 }
 
@@ -174,4 +193,152 @@ pub(super) fn lj_pairs<const ENERGY: bool>(
         coulomb_real: 0.0,
         virial: w.map(|x| lane_sum(&lanes(x))),
     }
+}
+
+/// c₀ + t(c₁ + t(c₂ + t c₃)) on four lanes ([`crate::tabulated::poly`]).
+#[inline]
+#[target_feature(enable = "avx2")]
+fn poly(c: [__m256d; 4], t: __m256d) -> __m256d {
+    let p = _mm256_add_pd(c[2], _mm256_mul_pd(t, c[3]));
+    let p = _mm256_add_pd(c[1], _mm256_mul_pd(t, p));
+    _mm256_add_pd(c[0], _mm256_mul_pd(t, p))
+}
+
+/// [`super::chunk_pairs`] for [`TabulatedKernel`]: per lane, r² is clamped into its pair
+/// type's table (so that every lane reads a valid bin; lanes beyond the cutoff are masked
+/// out after), the bins are loaded and transposed, and the cubics evaluated. Lanes closer than
+/// the table's start take the exact kernel, one by one, as [`TabulatedKernel::eval`] does.
+#[target_feature(enable = "avx2")]
+pub(super) fn tabulated_pairs<const ENERGY: bool>(
+    kernel: &TabulatedKernel,
+    chunk: &Chunk,
+    view: ChunkView,
+) -> PairTotals {
+    const { assert!(LANES == 4) };
+    let n_species = kernel.n_species();
+    let (pair_table, force_bins, energy_bins) =
+        (kernel.pairs(), kernel.force_bins(), kernel.energy_bins());
+    let (positions, types, buf) = (view.positions, view.types, view.forces);
+    let inf = _mm256_set1_pd(f64::INFINITY);
+    let bin_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(!((1i64 << SHIFT) - 1)));
+    let mut short_range = _mm256_setzero_pd();
+    let mut coulomb = _mm256_setzero_pd();
+    let mut w = [_mm256_setzero_pd(); 6];
+    for k in 0..chunk.rows() {
+        let i = k;
+        let x = positions[i];
+        let xi = [
+            _mm256_set1_pd(x[0]),
+            _mm256_set1_pd(x[1]),
+            _mm256_set1_pd(x[2]),
+        ];
+        let row = types[i] * n_species;
+        let mut fi = [_mm256_setzero_pd(); 3];
+        let pairs = &chunk.neighbors[chunk.offsets[k] as usize..chunk.offsets[k + 1] as usize];
+        for batch in pairs.chunks(LANES) {
+            let js: [usize; LANES] =
+                std::array::from_fn(|l| batch.get(l).map_or(i, |&j| j as usize));
+            let xj = transpose_in(js.map(|j| load(&positions[j])));
+            let d = [0, 1, 2].map(|c| _mm256_sub_pd(xj[c], xi[c]));
+            let r2 = _mm256_add_pd(
+                _mm256_add_pd(_mm256_mul_pd(d[0], d[0]), _mm256_mul_pd(d[1], d[1])),
+                _mm256_mul_pd(d[2], d[2]),
+            );
+            let r2 = _mm256_blendv_pd(inf, r2, used_lanes(batch.len()));
+            let tij = js.map(|j| row + types[j]);
+            let [rc2, s_lo, scale, offset] =
+                transpose4(tij.map(|t| load_pair(&pair_table[t])));
+            // Inside the table: s = r²; else a valid point of the table (masked out below).
+            let s = _mm256_min_pd(_mm256_max_pd(r2, s_lo), rc2);
+            let s_bits = _mm256_castpd_si256(s);
+            let bin = _mm256_add_epi64(_mm256_castpd_si256(offset), _mm256_srli_epi64::<SHIFT_I>(s_bits));
+            let t = _mm256_sub_pd(s, _mm256_and_pd(s, bin_mask));
+            let bins = lanes_i64(bin);
+            let inside = _mm256_cmp_pd::<_CMP_LT_OQ>(r2, rc2);
+            let g = poly(transpose4(bins.map(|b| load(&force_bins[b as usize]))), t);
+            let mut f_over_r = _mm256_and_pd(_mm256_mul_pd(scale, g), inside);
+            let (mut e_sr, mut e_c) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+            if ENERGY {
+                let e = bins.map(|b| &energy_bins[b as usize]);
+                let sr = poly(transpose4(e.map(|e| load(&e[0]))), t);
+                let c = poly(transpose4(e.map(|e| load(&e[1]))), t);
+                e_sr = _mm256_and_pd(_mm256_mul_pd(scale, sr), inside);
+                e_c = _mm256_and_pd(_mm256_mul_pd(scale, c), inside);
+            }
+            let close = _mm256_and_pd(inside, _mm256_cmp_pd::<_CMP_LT_OQ>(r2, s_lo));
+            if _mm256_movemask_pd(close) != 0 {
+                (f_over_r, e_sr, e_c) = exact_lanes(kernel, close, &tij, r2, [f_over_r, e_sr, e_c]);
+            }
+            if ENERGY {
+                short_range = _mm256_add_pd(short_range, e_sr);
+                coulomb = _mm256_add_pd(coulomb, e_c);
+            }
+            let f = d.map(|dc| _mm256_mul_pd(f_over_r, dc));
+            for c in 0..3 {
+                fi[c] = _mm256_sub_pd(fi[c], f[c]);
+            }
+            if ENERGY {
+                let terms = [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)];
+                for (wk, (a, b)) in w.iter_mut().zip(terms) {
+                    *wk = _mm256_add_pd(*wk, _mm256_mul_pd(d[a], f[b]));
+                }
+            }
+            let rows = transpose_out(f);
+            for (l, &j) in batch.iter().enumerate() {
+                let bj = &mut buf[j as usize];
+                let sum = _mm256_add_pd(load(bj), rows[l]);
+                // SAFETY: `bj` holds four f64.
+                unsafe { _mm256_storeu_pd(bj.as_mut_ptr(), sum) };
+            }
+        }
+        let bi = &mut buf[i];
+        for c in 0..3 {
+            bi[c] += lane_sum(&lanes(fi[c]));
+        }
+    }
+    PairTotals {
+        short_range: lane_sum(&lanes(short_range)),
+        coulomb_real: lane_sum(&lanes(coulomb)),
+        virial: w.map(|x| lane_sum(&lanes(x))),
+    }
+}
+
+const SHIFT_I: i32 = SHIFT as i32;
+
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_pair(p: &TabulatedPair) -> __m256d {
+    // SAFETY: `TabulatedPair` is four f64 (repr(C)).
+    unsafe { _mm256_loadu_pd(p as *const TabulatedPair as *const f64) }
+}
+
+#[inline]
+#[target_feature(enable = "avx2")]
+fn lanes_i64(v: __m256i) -> [i64; LANES] {
+    let mut out = [0i64; LANES];
+    // SAFETY: `out` holds four i64.
+    unsafe { _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, v) };
+    out
+}
+
+/// The lanes in `close` (pairs closer than their table's start) from the exact kernel:
+/// force factor, short-range and Coulomb energy.
+#[cold]
+#[target_feature(enable = "avx2")]
+fn exact_lanes(
+    kernel: &TabulatedKernel,
+    close: __m256d,
+    tij: &[usize; LANES],
+    r2: __m256d,
+    values: [__m256d; 3],
+) -> (__m256d, __m256d, __m256d) {
+    let (close, r2) = (_mm256_movemask_pd(close), lanes(r2));
+    let [mut f, mut sr, mut c] = values.map(|v| lanes(v));
+    for l in 0..LANES {
+        if close & (1 << l) != 0 {
+            let e = kernel.exact().eval(tij[l], r2[l]);
+            (f[l], sr[l], c[l]) = (e.f_over_r, e.short_range, e.coulomb);
+        }
+    }
+    (load(&f), load(&sr), load(&c))
 }
