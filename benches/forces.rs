@@ -3,7 +3,7 @@
 //!   build, a whole velocity-Verlet step;
 //! - the in.lj system (32,000 atoms): pair forces, neighbour-list build;
 //! - the Li-P-Si-O model cell (inputs/lpso-0.75.ron, 2,970 ions): the pair pass (Buckingham +
-//!   real-space Coulomb), the neighbour-list build, and all forces (with the reciprocal part)
+//!   real-space Coulomb, exact and from tables), the neighbour-list build, and all forces (with the reciprocal part)
 //!   with the default Coulomb method, with plain Ewald and with smooth PME at 1e-5;
 //! - the real-space Coulomb term alone, erfc/exp against the table.
 //!
@@ -15,6 +15,7 @@ use mdsim_core::coulomb::{self, RealSpaceCoulomb};
 use mdsim_core::forces::{pair_forces, ForceWorkspace};
 use mdsim_core::neighbor::NeighborList;
 use mdsim_core::pair::GeneralKernel;
+use mdsim_core::tabulated::TabulatedKernel;
 use mdsim_core::{velocities, Engine};
 use std::hint::black_box;
 use std::path::Path;
@@ -73,28 +74,33 @@ fn ionic(c: &mut Criterion) {
         .expect("the model cell has Coulomb")
         .real_space();
     let charges: Vec<f64> = cell.system.species.iter().map(|s| s.charge).collect();
-    let kernel = GeneralKernel::new(&ff.pair, Some((real, &charges)));
+    let exact = GeneralKernel::new(&ff.pair, Some((real.clone(), &charges)));
+    let tables = TabulatedKernel::new(&ff.pair, &real, &charges, 1e-9).expect("tables");
     let mut nl = NeighborList::new(ff.cutoff(), cell.neighbor_list().skin());
     nl.build(&cell.system.cell, &cell.system.positions);
     let mut workspace = ForceWorkspace::default();
     let mut forces = vec![[0.0; 3]; cell.system.n_atoms()];
     let s = &cell.system;
-    c.bench_function(
-        "lpso-0.75 pair pass (Buckingham + real-space Coulomb)",
-        |b| {
-            b.iter(|| {
-                pair_forces(
-                    &kernel,
-                    &nl,
-                    &s.positions,
-                    &s.types,
-                    &mut forces,
-                    &mut workspace,
-                    black_box(false),
-                )
-            })
+    let mut pass = |name: &str, kernel: &dyn Fn(&mut Vec<[f64; 3]>, &mut ForceWorkspace)| {
+        c.bench_function(name, |b| b.iter(|| kernel(&mut forces, &mut workspace)));
+    };
+    pass(
+        "lpso-0.75 pair pass, exact (Buckingham + real-space Coulomb)",
+        &|f, ws| {
+            pair_forces(&exact, &nl, &s.positions, &s.types, f, ws, black_box(false));
         },
     );
+    pass("lpso-0.75 pair pass, tables", &|f, ws| {
+        pair_forces(
+            &tables,
+            &nl,
+            &s.positions,
+            &s.types,
+            f,
+            ws,
+            black_box(false),
+        );
+    });
     bench_build(c, "lpso-0.75", &cell);
     c.bench_function("lpso-0.75 all forces", |b| {
         b.iter(|| cell.compute_forces(black_box(false)))

@@ -43,9 +43,9 @@ impl ForceField {
             (Some(params), _) => {
                 let real = params.real_space();
                 let max_error = TABLE_ERROR_FRACTION * params.table_accuracy();
-                let tables = real.table().and_then(|_| {
-                    TabulatedKernel::new(&pair, &real, species_charges, max_error)
-                });
+                let tables = real
+                    .table()
+                    .and_then(|_| TabulatedKernel::new(&pair, &real, species_charges, max_error));
                 match tables {
                     Some(k) => ShortRange::Tabulated(k),
                     None => ShortRange::General(GeneralKernel::new(
@@ -59,6 +59,14 @@ impl ForceField {
             pair,
             coulomb,
             short_range,
+        }
+    }
+
+    /// The tabulated pair kernel, when the pair loop uses it.
+    pub fn tables(&self) -> Option<&TabulatedKernel> {
+        match &self.short_range {
+            ShortRange::Tabulated(k) => Some(k),
+            _ => None,
         }
     }
 

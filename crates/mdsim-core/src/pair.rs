@@ -502,14 +502,21 @@ impl GeneralKernel {
     }
 
     /// [`PairKernel::eval`] as if there were no cutoffs (the terms continued past them), to
-    /// fit tables up to the end of the bin that holds a cutoff.
-    pub(crate) fn eval_uncut(&self, tij: usize, r2: f64) -> PairEval {
+    /// fit tables up to the end of the bin that holds a cutoff; the short-range terms only
+    /// with `short_range`, the Coulomb term only with `coulomb`.
+    pub(crate) fn eval_uncut(
+        &self,
+        tij: usize,
+        r2: f64,
+        short_range: bool,
+        coulomb: bool,
+    ) -> PairEval {
         let p = &self.table[tij];
         let mut out = PairEval::default();
-        if !p.terms.is_empty() {
+        if short_range && !p.terms.is_empty() {
             out = Self::short_range_part(p, r2);
         }
-        if let (Some(c), true) = (&self.coulomb, p.qq != 0.0) {
+        if let (Some(c), true) = (&self.coulomb, coulomb && p.qq != 0.0) {
             let (e, f) = c.pair(p.qq, r2);
             out.coulomb = e;
             out.f_over_r += f;

@@ -114,6 +114,8 @@ impl CoulombParams {
             modelled_cost_ms: self.modelled_cost(n, cell).map(|c| c * 1e-6),
             dsf_force_error_relative: None,
             dsf_force_error_over_rms_force: None,
+            pair_tables_kB: None,
+            pair_tables_max_relative_force_error: None,
         };
         match self {
             CoulombParams::Ewald(p) => {
@@ -179,6 +181,13 @@ pub struct CoulombSummary {
     /// DSF: the same error / RMS Coulomb force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dsf_force_error_over_rms_force: Option<f64>,
+    /// Size of the pair tables when the pair loop runs from tables
+    /// ([`crate::tabulated::TabulatedKernel`]), kB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair_tables_kB: Option<usize>,
+    /// Their largest pair-force error found, / max(k_e·1 e²/Å², |F|).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair_tables_max_relative_force_error: Option<f64>,
 }
 
 impl std::fmt::Display for CoulombSummary {
@@ -217,6 +226,16 @@ impl std::fmt::Display for CoulombSummary {
                 "; measured RMS force error against Ewald: {e:.2e} (relative accuracy), \
                  {:.2} % of the RMS Coulomb force",
                 100.0 * r
+            )?;
+        }
+        if let (Some(kb), Some(e)) = (
+            self.pair_tables_kB,
+            self.pair_tables_max_relative_force_error,
+        ) {
+            write!(
+                f,
+                "; pair terms and real-space Coulomb from tables ({kb} kB, largest pair-force \
+                 error {e:.1e} of max(k_e·1 e²/Å², |F|))"
             )?;
         }
         Ok(())

@@ -23,8 +23,7 @@ pub const MANTISSA_BITS: u32 = 8;
 /// the exact term.
 pub const S_MIN: f64 = 1.0;
 
-/// Bits of r² below the bin index.
-pub(crate) const SHIFT: u32 = 52 - MANTISSA_BITS;
+const SHIFT: u32 = 52 - MANTISSA_BITS;
 
 /// One bin: the coefficients of E and G (c₀ + t(c₁ + t(c₂ + t c₃))), in one cache line.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -46,8 +45,7 @@ pub struct Table {
     pub max_energy_error: f64,
 }
 
-/// r² at the start of bin `index` (bits of r² >> [`SHIFT`]).
-pub(crate) fn bin_start(index: u64) -> f64 {
+fn bin_start(index: u64) -> f64 {
     f64::from_bits(index << SHIFT)
 }
 

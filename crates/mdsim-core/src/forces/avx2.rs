@@ -7,7 +7,6 @@
 //! a 4×4 transpose turns four atoms into x, y and z vectors.
 
 use super::{lane_sum, ChunkView, PairTotals};
-use crate::coulomb::table::SHIFT;
 use crate::neighbor::Chunk;
 use crate::pair::{LjCoefficients, LjKernel, PairKernel, LANES};
 use crate::tabulated::{TabulatedKernel, TabulatedPair};
@@ -220,7 +219,9 @@ pub(super) fn tabulated_pairs<const ENERGY: bool>(
         (kernel.pairs(), kernel.force_bins(), kernel.energy_bins());
     let (positions, types, buf) = (view.positions, view.types, view.forces);
     let inf = _mm256_set1_pd(f64::INFINITY);
-    let bin_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(!((1i64 << SHIFT) - 1)));
+    let shift = kernel.shift();
+    let bin_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(!((1i64 << shift) - 1)));
+    let shift = _mm_cvtsi64_si128(shift as i64);
     let mut short_range = _mm256_setzero_pd();
     let mut coulomb = _mm256_setzero_pd();
     let mut w = [_mm256_setzero_pd(); 6];
@@ -246,24 +247,27 @@ pub(super) fn tabulated_pairs<const ENERGY: bool>(
             );
             let r2 = _mm256_blendv_pd(inf, r2, used_lanes(batch.len()));
             let tij = js.map(|j| row + types[j]);
-            let [rc2, s_lo, scale, offset] =
-                transpose4(tij.map(|t| load_pair(&pair_table[t])));
+            let [rc2, s_lo, split, offset] = transpose4(tij.map(|t| load_pair(&pair_table[t])));
             // Inside the table: s = r²; else a valid point of the table (masked out below).
             let s = _mm256_min_pd(_mm256_max_pd(r2, s_lo), rc2);
             let s_bits = _mm256_castpd_si256(s);
-            let bin = _mm256_add_epi64(_mm256_castpd_si256(offset), _mm256_srli_epi64::<SHIFT_I>(s_bits));
+            let bin =
+                _mm256_add_epi64(_mm256_castpd_si256(offset), _mm256_srl_epi64(s_bits, shift));
+            // From the split on, the second table (all ones = −1: subtract).
+            let outer = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_GE_OQ>(s, split));
+            let bin = _mm256_sub_epi64(bin, outer);
             let t = _mm256_sub_pd(s, _mm256_and_pd(s, bin_mask));
             let bins = lanes_i64(bin);
             let inside = _mm256_cmp_pd::<_CMP_LT_OQ>(r2, rc2);
             let g = poly(transpose4(bins.map(|b| load(&force_bins[b as usize]))), t);
-            let mut f_over_r = _mm256_and_pd(_mm256_mul_pd(scale, g), inside);
+            let mut f_over_r = _mm256_and_pd(g, inside);
             let (mut e_sr, mut e_c) = (_mm256_setzero_pd(), _mm256_setzero_pd());
             if ENERGY {
                 let e = bins.map(|b| &energy_bins[b as usize]);
                 let sr = poly(transpose4(e.map(|e| load(&e[0]))), t);
                 let c = poly(transpose4(e.map(|e| load(&e[1]))), t);
-                e_sr = _mm256_and_pd(_mm256_mul_pd(scale, sr), inside);
-                e_c = _mm256_and_pd(_mm256_mul_pd(scale, c), inside);
+                e_sr = _mm256_and_pd(sr, inside);
+                e_c = _mm256_and_pd(c, inside);
             }
             let close = _mm256_and_pd(inside, _mm256_cmp_pd::<_CMP_LT_OQ>(r2, s_lo));
             if _mm256_movemask_pd(close) != 0 {
@@ -302,8 +306,6 @@ pub(super) fn tabulated_pairs<const ENERGY: bool>(
         virial: w.map(|x| lane_sum(&lanes(x))),
     }
 }
-
-const SHIFT_I: i32 = SHIFT as i32;
 
 #[inline]
 #[target_feature(enable = "avx2")]
