@@ -321,8 +321,8 @@ mod tests {
 
     /// The same bits with the AVX2 code and with the baseline code, and with 1 and 3 threads,
     /// for Lennard-Jones with one and two species and for an ionic force field (Buckingham
-    /// + real-space Coulomb), exact and tabulated: a triclinic box, random positions, several
-    /// chunks and groups.
+    /// plus real-space Coulomb), exact and tabulated: a triclinic box, random positions,
+    /// several chunks and groups.
     #[test]
     fn same_bits_for_any_simd_and_thread_count() {
         let cell = Cell::new([31.0, 0.0, 0.0], [4.0, 30.0, 0.0], [-3.0, 2.5, 32.0]).unwrap();

@@ -299,7 +299,8 @@ impl PairKernel for TabulatedKernel {
     #[inline(always)]
     fn eval(&self, tij: usize, r2: f64) -> PairEval {
         let p = &self.pairs[tij];
-        if !(r2 < p.rc2) {
+        // Beyond the cutoff (or NaN).
+        if r2.partial_cmp(&p.rc2) != Some(std::cmp::Ordering::Less) {
             return PairEval::default();
         }
         if r2 < p.s_lo {
@@ -317,7 +318,7 @@ impl PairKernel for TabulatedKernel {
     #[inline(always)]
     fn force(&self, tij: usize, r2: f64) -> f64 {
         let p = &self.pairs[tij];
-        if !(r2 < p.rc2) {
+        if r2.partial_cmp(&p.rc2) != Some(std::cmp::Ordering::Less) {
             return 0.0;
         }
         if r2 < p.s_lo {
