@@ -62,6 +62,15 @@ impl ForceField {
         }
     }
 
+    /// The same force field with the pair loop on the exact kernel (erfc, exp) instead of
+    /// tables: the reference the tables are tested against.
+    pub fn without_tables(mut self) -> Self {
+        if let ShortRange::Tabulated(k) = &self.short_range {
+            self.short_range = ShortRange::General(k.exact().clone());
+        }
+        self
+    }
+
     /// The tabulated pair kernel, when the pair loop uses it.
     pub fn tables(&self) -> Option<&TabulatedKernel> {
         match &self.short_range {

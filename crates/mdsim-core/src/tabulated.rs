@@ -210,8 +210,9 @@ impl TabulatedKernel {
         &self.energy_bins
     }
 
-    /// The exact evaluation, for pairs closer than a table's start.
-    pub(crate) fn exact(&self) -> &GeneralKernel {
+    /// The exact kernel the tables were fitted to (also used for pairs closer than a
+    /// table's start).
+    pub fn exact(&self) -> &GeneralKernel {
         &self.exact
     }
 }
