@@ -207,6 +207,15 @@ pub struct CoulombInput {
     /// Summation method (default `Auto`: the cheaper of Ewald and PME at the accuracy).
     #[serde(default)]
     pub method: CoulombMethodInput,
+    /// Let the pair loop run from tables of the short-range terms plus the real-space term
+    /// (default `true`; used only when they meet the accuracy). `false`: erfc and exp for
+    /// every pair, the exact reference (about 5× slower pair loop).
+    #[serde(default = "default_tables")]
+    pub tables: bool,
+}
+
+fn default_tables() -> bool {
+    true
 }
 
 /// `coulomb.method`.
@@ -237,6 +246,7 @@ impl Default for CoulombInput {
             accuracy: default_accuracy(),
             real_cutoff: None,
             method: CoulombMethodInput::Auto,
+            tables: true,
         }
     }
 }

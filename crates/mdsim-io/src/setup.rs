@@ -416,7 +416,10 @@ fn load_resolving(
         None
     };
     let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
-    let force_field = ForceField::new(pair, coulomb, &species_charges);
+    let mut force_field = ForceField::new(pair, coulomb, &species_charges);
+    if !input.coulomb.tables {
+        force_field = force_field.without_tables();
+    }
     let cutoff = force_field.cutoff();
     checks::cell_fits(&system.cell, reduced.width_as_written, cutoff, skin)
         .map_err(|(f, m)| here(&f, m))?;
