@@ -371,5 +371,9 @@ mod tests {
         let tab = crate::tabulated::TabulatedKernel::new(&p, &coulomb, &q, 1e-9).unwrap();
         let types: Vec<usize> = (0..positions.len()).map(|i| i % 4).collect();
         check(&|avx2, threads| result_bits(&tab, &nl, &positions, &types, avx2, threads));
+        // Second tables from a shorter Coulomb cutoff, which O–O's repair radius reaches past.
+        let short = crate::coulomb::RealSpaceCoulomb::new(0.333, 1.5);
+        let tab = crate::tabulated::TabulatedKernel::new(&p, &short, &q, 1e-9).unwrap();
+        check(&|avx2, threads| result_bits(&tab, &nl, &positions, &types, avx2, threads));
     }
 }

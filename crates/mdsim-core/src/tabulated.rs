@@ -149,7 +149,11 @@ impl TabulatedKernel {
                     let p = exact.eval_uncut(tij, s, true, true);
                     (p.f_over_r, [p.short_range, p.coulomb])
                 };
-                let offset = bins.add(s_lo, split.min(rc2), &f, max_error)?;
+                // The first table always reaches the bin of its end (where the second table
+                // starts, or where lanes beyond the cutoff are clamped), even when the whole
+                // range below lies inside a repair radius.
+                let end = split.min(rc2);
+                let offset = bins.add(s_lo.min(end), s_lo, end, &f, max_error)?;
                 if split < rc2 {
                     // Past the shorter cutoff only the longer-ranged term is left.
                     let sr_outer = sr_rc2 == Some(rc2);
@@ -157,7 +161,7 @@ impl TabulatedKernel {
                         let p = exact.eval_uncut(tij, s, sr_outer, !sr_outer);
                         (p.f_over_r, [p.short_range, p.coulomb])
                     };
-                    bins.add(split, rc2, &outer, max_error)?;
+                    bins.add(split, split.max(s_lo), rc2, &outer, max_error)?;
                 }
                 let pair = TabulatedPair {
                     rc2,
@@ -218,11 +222,12 @@ impl TabulatedKernel {
 }
 
 impl Bins {
-    /// Fits the table of `f` on the bins from the one of `s_lo` to the one of `s_hi`, checks
-    /// it between the nodes of every bin in [s_lo, s_hi) and appends it; returns its offset,
-    /// or `None` when a force error exceeds `max_error`·max(k_e·1 e²/Å², |F|).
-    fn add(&mut self, s_lo: f64, s_hi: f64, f: Exact, max_error: f64) -> Option<i64> {
-        let fitted = fit(s_lo, s_hi, f, self.shift);
+    /// Fits the table of `f` on the bins from the one of `from` to the one of `s_hi`, checks
+    /// it between the nodes of every bin in [s_lo, s_hi) (where it is used) and appends it;
+    /// returns its offset, or `None` when a force error exceeds
+    /// `max_error`·max(k_e·1 e²/Å², |F|).
+    fn add(&mut self, from: f64, s_lo: f64, s_hi: f64, f: Exact, max_error: f64) -> Option<i64> {
+        let fitted = fit(from, s_hi, f, self.shift);
         let (mut force_error, mut relative, mut energy_error): (f64, f64, f64) = (0.0, 0.0, 0.0);
         for (k, (g, e)) in fitted.force.iter().zip(&fitted.energy).enumerate() {
             let i = fitted.first + k as u64;
@@ -276,9 +281,9 @@ pub(crate) fn poly(c: &[f64; 4], t: f64) -> f64 {
 }
 
 /// Cubics through the values of `f` at the four nodes 0, h/3, 2h/3, h of every bin from the
-/// one of `s_lo` to the one of `rc2`.
-fn fit(s_lo: f64, rc2: f64, f: Exact, shift: u32) -> Fitted {
-    let (first, last) = (s_lo.to_bits() >> shift, rc2.to_bits() >> shift);
+/// one of `from` to the one of `to`.
+fn fit(from: f64, to: f64, f: Exact, shift: u32) -> Fitted {
+    let (first, last) = (from.to_bits() >> shift, to.to_bits() >> shift);
     let mut fitted = Fitted {
         first,
         force: Vec::new(),
@@ -446,5 +451,35 @@ pub(crate) mod tests {
         }
         let coulomb = RealSpaceCoulomb::new(0.333, 10.0);
         assert!(TabulatedKernel::new(&p, &coulomb, &q, 1e-14).is_none());
+    }
+
+    /// Repair radii that reach past a cutoff (O–O r₀ = 1.906 Å): beyond a 1.5 Å Coulomb
+    /// cutoff (the table's start lies past the split), and beyond a 1.8 Å short-range cutoff
+    /// (the whole short range inside it). Lanes are still clamped into valid bins and agree
+    /// with the exact kernel.
+    #[test]
+    fn repair_radius_past_a_cutoff() {
+        let (mut p, _, q) = lpso();
+        let mut short = p.get(3, 3).unwrap().clone();
+        short.cutoff = 1.8;
+        for (coulomb_rc, oo_cutoff) in [(1.5, None), (10.0, Some(short))] {
+            if let Some(spec) = oo_cutoff {
+                p.set(3, 3, spec);
+            }
+            let coulomb = RealSpaceCoulomb::new(0.333, coulomb_rc);
+            let exact = GeneralKernel::new(&p, Some((coulomb.clone(), &q)));
+            let k = TabulatedKernel::new(&p, &coulomb, &q, 1e-9).expect("tables");
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+            for tij in 0..16 {
+                for _ in 0..50_000 {
+                    let r: f64 = rng.random_range(0.8..10.5);
+                    let (a, b) = (k.eval(tij, r * r), exact.eval(tij, r * r));
+                    let error = (a.f_over_r - b.f_over_r).abs() * r;
+                    let scale = COULOMB_EV_A.max(b.f_over_r.abs() * r);
+                    assert!(error <= 1e-9 * scale, "type {tij}, r = {r}: {error:e}");
+                    assert_eq!(a.f_over_r == 0.0, b.f_over_r == 0.0, "cutoff at r = {r}");
+                }
+            }
+        }
     }
 }
