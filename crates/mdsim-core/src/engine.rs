@@ -1,6 +1,7 @@
 //! The engine: a system, its force field and neighbour list, and the integrators that move it.
 
-use crate::coulomb::{Coulomb, CoulombParams, TABLE_ERROR_FRACTION};
+use crate::cell::Cell;
+use crate::coulomb::{Coulomb, CoulombParams, CoulombSummary, TABLE_ERROR_FRACTION};
 use crate::forces::{pair_forces, ForceWorkspace};
 use crate::neighbor::{NeighborList, NeighborListState};
 use crate::pair::{GeneralKernel, LjKernel, PairPotential};
@@ -19,6 +20,8 @@ pub struct ForceField {
     /// Coulomb method and parameters, when any species is charged.
     pub coulomb: Option<CoulombParams>,
     short_range: ShortRange,
+    /// Why a charged system's pair loop runs without tables (for the run header).
+    tables_off: Option<&'static str>,
 }
 
 /// The pair kernel: a specialised one for pure Lennard-Jones, tables for charged systems
@@ -37,15 +40,24 @@ impl ForceField {
         coulomb: Option<CoulombParams>,
         species_charges: &[f64],
     ) -> Self {
+        let mut tables_off = None;
         let short_range = match (coulomb, LjKernel::from_potential(&pair)) {
             (None, Some(lj)) => ShortRange::LennardJones(lj),
             (None, None) => ShortRange::General(GeneralKernel::new(&pair, None)),
             (Some(params), _) => {
                 let real = params.real_space();
                 let max_error = TABLE_ERROR_FRACTION * params.table_accuracy();
-                let tables = real
-                    .table()
-                    .and_then(|_| TabulatedKernel::new(&pair, &real, species_charges, max_error));
+                let tables = match real.table() {
+                    None => {
+                        tables_off = Some("the Coulomb table cannot meet the accuracy");
+                        None
+                    }
+                    Some(_) => TabulatedKernel::new(&pair, &real, species_charges, max_error)
+                        .or_else(|| {
+                            tables_off = Some("a pair table cannot meet the accuracy");
+                            None
+                        }),
+                };
                 match tables {
                     Some(k) => ShortRange::Tabulated(k),
                     None => ShortRange::General(GeneralKernel::new(
@@ -59,7 +71,23 @@ impl ForceField {
             pair,
             coulomb,
             short_range,
+            tables_off,
         }
+    }
+
+    /// The Coulomb method and parameters, and whether the pair loop runs from tables (their
+    /// size and error, or why not), for the run header and results.json; `None` without
+    /// charges.
+    pub fn coulomb_summary(&self, n_atoms: usize, cell: &Cell) -> Option<CoulombSummary> {
+        let mut summary = self.coulomb.as_ref()?.summary(n_atoms, cell);
+        match self.tables() {
+            Some(t) => {
+                summary.pair_tables_kB = Some(t.table_bytes() / 1024);
+                summary.pair_tables_max_relative_force_error = Some(t.max_relative_force_error);
+            }
+            None => summary.pair_tables_off_because = self.tables_off,
+        }
+        Some(summary)
     }
 
     /// The same force field with the pair loop on the exact kernel (erfc, exp) instead of
@@ -67,6 +95,9 @@ impl ForceField {
     pub fn without_tables(mut self) -> Self {
         if let ShortRange::Tabulated(k) = &self.short_range {
             self.short_range = ShortRange::General(k.exact().clone());
+        }
+        if self.coulomb.is_some() {
+            self.tables_off = Some("tables: false");
         }
         self
     }

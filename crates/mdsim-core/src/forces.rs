@@ -375,5 +375,10 @@ mod tests {
         let short = crate::coulomb::RealSpaceCoulomb::new(0.333, 1.5);
         let tab = crate::tabulated::TabulatedKernel::new(&p, &short, &q, 1e-9).unwrap();
         check(&|avx2, threads| result_bits(&tab, &nl, &positions, &types, avx2, threads));
+        // Short-range cutoffs below the tables' start.
+        let (p, coulomb, q) = crate::tabulated::tests::short_cutoffs();
+        let tab = crate::tabulated::TabulatedKernel::new(&p, &coulomb, &q, 1e-9).unwrap();
+        let types: Vec<usize> = (0..positions.len()).map(|i| i % 3).collect();
+        check(&|avx2, threads| result_bits(&tab, &nl, &positions, &types, avx2, threads));
     }
 }

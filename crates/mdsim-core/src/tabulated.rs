@@ -2,9 +2,10 @@
 //! pair — short-range terms plus the real-space Coulomb term — as cubic polynomials in r² on
 //! the bins of [`crate::coulomb::table`] (256 bins per octave of r², indexed by the bits of
 //! r²). A pair then costs one bin and one cubic, instead of a square root, three divisions, an
-//! exp and a table lookup; pairs without a term cost nothing, and pairs with Coulomb only share
-//! one table of the unit-charge term, scaled by q_i q_j. GROMACS tabulates its kernels in the
-//! same way; LAMMPS tabulates the Coulomb part (`pair_modify table`).
+//! exp and a table lookup; pairs with Coulomb only (Li–Li) cost no more, and those with the
+//! same charge product share a table. Where a pair's short-range and Coulomb cutoffs differ,
+//! its table has a second part from the shorter cutoff on. GROMACS tabulates its kernels in
+//! the same way; LAMMPS tabulates the Coulomb part (`pair_modify table`).
 //!
 //! Accuracy: every table is compared with the exact kernel ([`GeneralKernel`]) at three points
 //! between the nodes of every bin (where a cubic errs most), and the kernel is used only when
@@ -134,6 +135,8 @@ impl TabulatedKernel {
             ..Default::default()
         };
         let mut pairs = vec![none; n * n];
+        // Coulomb-only pairs with the same charge product have the same table.
+        let mut coulomb_only: Vec<(u64, TabulatedPair)> = Vec::new();
         for a in 0..n {
             for b in a..n {
                 let tij = a * n + b;
@@ -144,6 +147,13 @@ impl TabulatedKernel {
                     (Some(s), _) | (None, Some(s)) => (s, f64::INFINITY),
                     (None, None) => continue,
                 };
+                if sr_rc2.is_none() {
+                    if let Some(&(_, pair)) = coulomb_only.iter().find(|c| c.0 == qq.to_bits()) {
+                        pairs[tij] = pair;
+                        pairs[b * n + a] = pair;
+                        continue;
+                    }
+                }
                 let s_lo = first_bin_above(S_MIN.max(repair_r0 * repair_r0), shift);
                 let f = |s: f64| {
                     let p = exact.eval_uncut(tij, s, true, true);
@@ -171,6 +181,9 @@ impl TabulatedKernel {
                 };
                 pairs[tij] = pair;
                 pairs[b * n + a] = pair;
+                if sr_rc2.is_none() {
+                    coulomb_only.push((qq.to_bits(), pair));
+                }
             }
         }
         Some(Self {
@@ -451,6 +464,46 @@ pub(crate) mod tests {
         }
         let coulomb = RealSpaceCoulomb::new(0.333, 10.0);
         assert!(TabulatedKernel::new(&p, &coulomb, &q, 1e-14).is_none());
+    }
+
+    /// Short-range cutoffs below the tables' start (1 Å): a neutral species N listed first
+    /// with a 0.9 Å self term, charged A (+1) and B (−1) with a 0.9 Å A–A term and 8 Å
+    /// A–B, B–B terms, Coulomb to 9 Å (found by a test user: wrong Coulomb for A–A, and an
+    /// index out of bounds in the AVX2 loop, before the fix).
+    pub(crate) fn short_cutoffs() -> (PairPotential, RealSpaceCoulomb, [f64; 3]) {
+        let mut p = PairPotential::new(3);
+        let lj = |cutoff| PairSpec {
+            terms: vec![PairTerm::LennardJones {
+                epsilon: 0.01,
+                sigma: 2.5,
+            }],
+            cutoff,
+            shift: false,
+        };
+        p.set(0, 0, lj(0.9));
+        p.set(1, 1, lj(0.9));
+        p.set(1, 2, lj(8.0));
+        p.set(2, 2, lj(8.0));
+        (p, RealSpaceCoulomb::new(0.33, 9.0), [0.0, 1.0, -1.0])
+    }
+
+    #[test]
+    fn cutoff_below_the_tables_start() {
+        let (p, coulomb, q) = short_cutoffs();
+        let exact = GeneralKernel::new(&p, Some((coulomb.clone(), &q)));
+        let k = TabulatedKernel::new(&p, &coulomb, &q, 1e-9).expect("tables");
+        for tij in 0..9 {
+            for i in 0..20_000 {
+                let r = 0.85 + 8.3 * i as f64 / 20_000.0;
+                let (a, b) = (k.eval(tij, r * r), exact.eval(tij, r * r));
+                let error = (a.f_over_r - b.f_over_r).abs() * r;
+                assert!(
+                    error <= 1e-9 * COULOMB_EV_A.max(b.f_over_r.abs() * r),
+                    "{tij} {r}"
+                );
+                assert!((a.coulomb - b.coulomb).abs() <= 1e-8, "{tij} {r}");
+            }
+        }
     }
 
     /// Repair radii that reach past a cutoff (O–O r₀ = 1.906 Å): beyond a 1.5 Å Coulomb

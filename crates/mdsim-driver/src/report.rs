@@ -9,16 +9,7 @@ use serde::{Deserialize, Serialize};
 /// The Coulomb method and parameters of an engine, when it has charges.
 pub fn coulomb_summary(engine: &mdsim_core::Engine) -> Option<CoulombSummary> {
     let s = &engine.system;
-    let mut summary = engine
-        .force_field
-        .coulomb
-        .as_ref()
-        .map(|c| c.summary(s.n_atoms(), &s.cell))?;
-    if let Some(t) = engine.force_field.tables() {
-        summary.pair_tables_kB = Some(t.table_bytes() / 1024);
-        summary.pair_tables_max_relative_force_error = Some(t.max_relative_force_error);
-    }
-    Some(summary)
+    engine.force_field.coulomb_summary(s.n_atoms(), &s.cell)
 }
 
 /// Everything results.json holds. Field names carry their units.

@@ -38,8 +38,8 @@ pub fn energy(setup: Setup, output: Option<&Path>) -> Result<()> {
     let line =
         |name: &str, x: f64| println!("  {name:<20} {x:>22.12} eV   {:>18.12} eV/atom", x / n);
     line("short-range pairs", e.short_range);
-    if let Some(p) = &engine.force_field.coulomb {
-        println!("  {}", p.summary(s.n_atoms(), &s.cell));
+    if let Some(c) = coulomb_summary(&engine) {
+        println!("  {c}");
         line("Coulomb real space", e.coulomb_real);
         line("Coulomb reciprocal", e.coulomb_reciprocal);
         line("Coulomb self", e.coulomb_self);
@@ -168,8 +168,8 @@ pub fn check(setup: &Setup) {
         setup.force_field.cutoff(),
         input.neighbor.skin
     );
-    if let Some(p) = &setup.force_field.coulomb {
-        println!("  {}", p.summary(s.n_atoms(), &s.cell));
+    if let Some(c) = setup.force_field.coulomb_summary(s.n_atoms(), &s.cell) {
+        println!("  {c}");
     }
     if let Some(m) = &input.minimize {
         println!(

@@ -116,6 +116,7 @@ impl CoulombParams {
             dsf_force_error_over_rms_force: None,
             pair_tables_kB: None,
             pair_tables_max_relative_force_error: None,
+            pair_tables_off_because: None,
         };
         match self {
             CoulombParams::Ewald(p) => {
@@ -188,6 +189,9 @@ pub struct CoulombSummary {
     /// Their largest pair-force error found, / max(k_e·1 e²/Å², |F|).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair_tables_max_relative_force_error: Option<f64>,
+    /// Why the pair loop evaluates erfc and exp for every pair instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair_tables_off_because: Option<&'static str>,
 }
 
 impl std::fmt::Display for CoulombSummary {
@@ -237,6 +241,9 @@ impl std::fmt::Display for CoulombSummary {
                 "; pair terms and real-space Coulomb from tables ({kb} kB, largest pair-force \
                  error {e:.1e} of max(k_e·1 e²/Å², |F|))"
             )?;
+        }
+        if let Some(why) = self.pair_tables_off_because {
+            write!(f, "; pair loop without tables (erfc, exp per pair): {why}")?;
         }
         Ok(())
     }
