@@ -79,14 +79,11 @@ struct Fitted {
     energy: Vec<[[f64; 4]; 2]>,
 }
 
-/// The bins of all tables, and the largest errors found while checking them.
+/// The bins of all tables.
 struct Bins {
     shift: u32,
     force: Vec<[f64; 4]>,
     energy: Vec<[[f64; 4]; 2]>,
-    max_force_error: f64,
-    max_relative_force_error: f64,
-    max_energy_error: f64,
 }
 
 /// A pair's force factor G (eV/Å²) and its short-range and Coulomb energies (eV) at r² = s.
@@ -126,9 +123,6 @@ impl TabulatedKernel {
             shift,
             force: vec![[0.0; 4]],
             energy: vec![[[0.0; 4]; 2]],
-            max_force_error: 0.0,
-            max_relative_force_error: 0.0,
-            max_energy_error: 0.0,
         };
         let none = TabulatedPair {
             split: f64::INFINITY,
@@ -163,7 +157,7 @@ impl TabulatedKernel {
                 // starts, or where lanes beyond the cutoff are clamped), even when the whole
                 // range below lies inside a repair radius.
                 let end = split.min(rc2);
-                let offset = bins.add(s_lo.min(end), s_lo, end, &f, max_error)?;
+                let offset = bins.add(s_lo.min(end), end, &f);
                 if split < rc2 {
                     // Past the shorter cutoff only the longer-ranged term is left.
                     let sr_outer = sr_rc2 == Some(rc2);
@@ -171,7 +165,7 @@ impl TabulatedKernel {
                         let p = exact.eval_uncut(tij, s, sr_outer, !sr_outer);
                         (p.f_over_r, [p.short_range, p.coulomb])
                     };
-                    bins.add(split, split.max(s_lo), rc2, &outer, max_error)?;
+                    bins.add(split, rc2, &outer);
                 }
                 let pair = TabulatedPair {
                     rc2,
@@ -186,17 +180,54 @@ impl TabulatedKernel {
                 }
             }
         }
-        Some(Self {
+        let mut kernel = Self {
             n,
             shift,
             pairs,
             force_bins: bins.force,
             energy_bins: bins.energy,
             exact,
-            max_force_error: bins.max_force_error,
-            max_relative_force_error: bins.max_relative_force_error,
-            max_energy_error: bins.max_energy_error,
-        })
+            max_force_error: 0.0,
+            max_relative_force_error: 0.0,
+            max_energy_error: 0.0,
+        };
+        kernel.measure_errors();
+        (kernel.max_relative_force_error <= max_error).then_some(kernel)
+    }
+
+    /// Compares the kernel (the real lookup: bin index, offsets, second tables) with the
+    /// exact kernel at three points between the nodes of every bin each pair type uses, and
+    /// records the largest errors.
+    fn measure_errors(&mut self) {
+        let shift = self.shift;
+        for a in 0..self.n {
+            for b in a..self.n {
+                let (tij, p) = (a * self.n + b, self.pairs[a * self.n + b]);
+                if p.rc2 == 0.0 {
+                    continue;
+                }
+                let (first, last) = (p.s_lo.to_bits() >> shift, p.rc2.to_bits() >> shift);
+                for i in first..=last {
+                    let (s0, s1) = (bin_start(i, shift), bin_start(i + 1, shift));
+                    for x in [0.5, 1.5, 2.5] {
+                        let s = s0 + (s1 - s0) * x / 3.0;
+                        if s < p.s_lo || s >= p.rc2 {
+                            continue;
+                        }
+                        let (t, e) = (self.eval(tij, s), self.exact.eval(tij, s));
+                        let error = (t.f_over_r - e.f_over_r).abs() * s.sqrt();
+                        let scale = COULOMB_EV_A.max(e.f_over_r.abs() * s.sqrt());
+                        self.max_force_error = self.max_force_error.max(error);
+                        self.max_relative_force_error =
+                            self.max_relative_force_error.max(error / scale);
+                        let de = (t.short_range - e.short_range)
+                            .abs()
+                            .max((t.coulomb - e.coulomb).abs());
+                        self.max_energy_error = self.max_energy_error.max(de);
+                    }
+                }
+            }
+        }
     }
 
     /// Bytes of the tables (force and energy bins).
@@ -235,40 +266,14 @@ impl TabulatedKernel {
 }
 
 impl Bins {
-    /// Fits the table of `f` on the bins from the one of `from` to the one of `s_hi`, checks
-    /// it between the nodes of every bin in [s_lo, s_hi) (where it is used) and appends it;
-    /// returns its offset, or `None` when a force error exceeds
-    /// `max_error`·max(k_e·1 e²/Å², |F|).
-    fn add(&mut self, from: f64, s_lo: f64, s_hi: f64, f: Exact, max_error: f64) -> Option<i64> {
-        let fitted = fit(from, s_hi, f, self.shift);
-        let (mut force_error, mut relative, mut energy_error): (f64, f64, f64) = (0.0, 0.0, 0.0);
-        for (k, (g, e)) in fitted.force.iter().zip(&fitted.energy).enumerate() {
-            let i = fitted.first + k as u64;
-            let (s0, s1) = (bin_start(i, self.shift), bin_start(i + 1, self.shift));
-            for x in [0.5, 1.5, 2.5] {
-                let s = s0 + (s1 - s0) * x / 3.0;
-                if s < s_lo || s >= s_hi {
-                    continue;
-                }
-                let (g_exact, e_exact) = f(s);
-                let t = s - s0;
-                let error = (poly(g, t) - g_exact).abs() * s.sqrt();
-                force_error = force_error.max(error);
-                relative = relative.max(error / COULOMB_EV_A.max(g_exact.abs() * s.sqrt()));
-                let e_sum = poly(&e[0], t) + poly(&e[1], t);
-                energy_error = energy_error.max((e_sum - (e_exact[0] + e_exact[1])).abs());
-            }
-        }
-        self.max_force_error = self.max_force_error.max(force_error);
-        self.max_relative_force_error = self.max_relative_force_error.max(relative);
-        self.max_energy_error = self.max_energy_error.max(energy_error);
-        if relative > max_error {
-            return None;
-        }
+    /// Fits the table of `f` on the bins from the one of `from` to the one of `to` and
+    /// appends it; returns its offset.
+    fn add(&mut self, from: f64, to: f64, f: Exact) -> i64 {
+        let fitted = fit(from, to, f, self.shift);
         let offset = self.force.len() as i64 - fitted.first as i64;
         self.force.extend(fitted.force);
         self.energy.extend(fitted.energy);
-        Some(offset)
+        offset
     }
 }
 
