@@ -73,7 +73,7 @@ fn ionic(c: &mut Criterion) {
         .as_ref()
         .expect("the model cell has Coulomb")
         .real_space();
-    let charges: Vec<f64> = cell.system.species.iter().map(|s| s.charge).collect();
+    let charges = cell.system.species_charges();
     let exact = GeneralKernel::new(&ff.pair, Some((real.clone(), &charges)));
     let tables = TabulatedKernel::new(&ff.pair, &real, &charges, 1e-9).expect("tables");
     let mut nl = NeighborList::new(ff.cutoff(), cell.neighbor_list().skin());
@@ -113,11 +113,7 @@ fn lpso_engine(method: coulomb::Method) -> Engine {
     let setup = mdsim_io::load(&path).expect("benchmark input");
     let mut system = setup.system.clone();
     velocities::maxwell_boltzmann(&mut system, 600.0, 1);
-    let charges: Vec<f64> = system
-        .types
-        .iter()
-        .map(|&t| system.species[t].charge)
-        .collect();
+    let charges = system.charges();
     let params = coulomb::choose(
         method,
         1e-5,
@@ -128,7 +124,7 @@ fn lpso_engine(method: coulomb::Method) -> Engine {
         &charges,
     )
     .expect("Coulomb parameters");
-    let species_charges: Vec<f64> = system.species.iter().map(|s| s.charge).collect();
+    let species_charges = system.species_charges();
     let ff = mdsim_core::ForceField::new(
         setup.force_field.pair.clone(),
         Some(params),

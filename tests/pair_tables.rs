@@ -17,12 +17,7 @@ fn compare(method: Method, accuracy: f64) -> (f64, f64, f64, f64) {
     let setup = mdsim_io::load(&cli::root().join("inputs/lpso-0.75.ron")).unwrap();
     let mut system = setup.system.clone();
     velocities::maxwell_boltzmann(&mut system, 600.0, 7);
-    let charges: Vec<f64> = system
-        .types
-        .iter()
-        .map(|&t| system.species[t].charge)
-        .collect();
-    let species_charges: Vec<f64> = system.species.iter().map(|s| s.charge).collect();
+    let (charges, species_charges) = (system.charges(), system.species_charges());
     let pair = setup.force_field.pair.clone();
     let params = coulomb::choose(
         method,

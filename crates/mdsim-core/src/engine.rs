@@ -162,14 +162,9 @@ impl Engine {
     /// Sets up the engine and computes the initial forces.
     pub fn new(system: System, force_field: ForceField, skin: f64) -> Self {
         let nlist = NeighborList::new(force_field.cutoff(), skin);
-        let coulomb = force_field.coulomb.map(|p| {
-            let charges: Vec<f64> = system
-                .types
-                .iter()
-                .map(|&t| system.species[t].charge)
-                .collect();
-            (Coulomb::new(&p, &system.cell), charges)
-        });
+        let coulomb = force_field
+            .coulomb
+            .map(|p| (Coulomb::new(&p, &system.cell), system.charges()));
         let mut engine = Self {
             system,
             force_field,

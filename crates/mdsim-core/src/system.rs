@@ -57,6 +57,16 @@ impl System {
         self.positions.len()
     }
 
+    /// The charge of every atom, e (shape: atoms).
+    pub fn charges(&self) -> Vec<f64> {
+        self.types.iter().map(|&t| self.species[t].charge).collect()
+    }
+
+    /// The charge of every species, e (shape: species).
+    pub fn species_charges(&self) -> Vec<f64> {
+        self.species.iter().map(|s| s.charge).collect()
+    }
+
     /// Number of atoms of each species.
     pub fn species_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.species.len()];

@@ -282,9 +282,8 @@ fn ionic_engine(cell: Cell) -> Engine {
             }),
         ),
     );
-    let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
-    let params = EwaldParams::for_cutoff(1e-12, 8.0, &cell, &charges).unwrap();
-    let q: Vec<f64> = species.iter().map(|s| s.charge).collect();
+    let params = EwaldParams::for_cutoff(1e-12, 8.0, &cell, &system.charges()).unwrap();
+    let q = system.species_charges();
     Engine::new(system, ForceField::new(pot, Some(params.into()), &q), 1.0)
 }
 

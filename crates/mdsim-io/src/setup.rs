@@ -364,7 +364,7 @@ fn load_resolving(
     warnings.extend(built.warnings);
     warnings.extend(reduced.note);
     warnings.extend(structure::replaced_velocities(&system, &input, path));
-    let charges: Vec<f64> = system.types.iter().map(|&t| species[t].charge).collect();
+    let charges = system.charges();
     let c = &input.coulomb;
     if !(1e-15..=0.1).contains(&c.accuracy) {
         return Err(here(
@@ -415,8 +415,7 @@ fn load_resolving(
     } else {
         None
     };
-    let species_charges: Vec<f64> = species.iter().map(|s| s.charge).collect();
-    let mut force_field = ForceField::new(pair, coulomb, &species_charges);
+    let mut force_field = ForceField::new(pair, coulomb, &system.species_charges());
     if !input.coulomb.tables {
         force_field = force_field.without_tables();
     }
