@@ -48,22 +48,19 @@ impl ForceField {
                 let real = params.real_space();
                 let max_error = TABLE_ERROR_FRACTION * params.table_accuracy();
                 let tables = match real.table() {
-                    None => {
-                        tables_off = Some("the Coulomb table cannot meet the accuracy");
-                        None
-                    }
+                    None => Err("the Coulomb table cannot meet the accuracy"),
                     Some(_) => TabulatedKernel::new(&pair, &real, species_charges, max_error)
-                        .or_else(|| {
-                            tables_off = Some("a pair table cannot meet the accuracy");
-                            None
-                        }),
+                        .ok_or("a pair table cannot meet the accuracy"),
                 };
                 match tables {
-                    Some(k) => ShortRange::Tabulated(k),
-                    None => ShortRange::General(GeneralKernel::new(
-                        &pair,
-                        Some((real, species_charges)),
-                    )),
+                    Ok(k) => ShortRange::Tabulated(k),
+                    Err(why) => {
+                        tables_off = Some(why);
+                        ShortRange::General(GeneralKernel::new(
+                            &pair,
+                            Some((real, species_charges)),
+                        ))
+                    }
                 }
             }
         };
